@@ -1,0 +1,78 @@
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+
+const MiB = 1024 * 1024;
+const int = (min: number) => z.coerce.number().int().min(min);
+
+const ConfigSchema = z.object({
+  region: z.string().min(1).default('us-east-1'),
+  modelBucket: z.string().optional(),
+  modelsTable: z.string().optional(),
+  keysTable: z.string().optional(),
+  /** Set only for the local stack: the emulators' URLs. Unset on AWS, where the SDK finds endpoints. */
+  s3Endpoint: z.url().optional(),
+  dynamodbEndpoint: z.url().optional(),
+  // Lambda caps a synchronous event at 6 MB and API Gateway base64-encodes binary bodies (4/3), so
+  // 4 MiB of body is what reliably fits through both.
+  maxBodyBytes: int(1024).default(4 * MiB),
+  sessionCacheBytes: int(0).default(512 * MiB),
+  metadataTtlMs: int(0).default(5_000),
+  keyCacheTtlMs: int(0).default(30_000),
+  preloadModels: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((m) => m.trim())
+        .filter((m) => m !== ''),
+    ),
+  intraOpThreads: int(1).default(availableParallelism()),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** The environment variable behind each setting: the only list of them. Infra sets them by these names. */
+export const ENV = {
+  region: 'AWS_REGION',
+  modelBucket: 'MAAS_MODEL_BUCKET',
+  modelsTable: 'MAAS_MODELS_TABLE',
+  keysTable: 'MAAS_KEYS_TABLE',
+  s3Endpoint: 'MAAS_S3_ENDPOINT',
+  dynamodbEndpoint: 'MAAS_DYNAMODB_ENDPOINT',
+  maxBodyBytes: 'MAAS_MAX_BODY_BYTES',
+  sessionCacheBytes: 'MAAS_SESSION_CACHE_BYTES',
+  metadataTtlMs: 'MAAS_METADATA_TTL_MS',
+  keyCacheTtlMs: 'MAAS_KEY_CACHE_TTL_MS',
+  preloadModels: 'MAAS_PRELOAD_MODELS',
+  intraOpThreads: 'MAAS_INTRA_OP_THREADS',
+} as const satisfies Record<keyof Config, string>;
+
+/** Builds the typed config from an environment once, at cold start; a bad value fails right here. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  const raw = Object.fromEntries(
+    Object.entries(ENV).map(([field, name]) => {
+      const value = env[name]?.trim();
+      return [field, value === '' ? undefined : value];
+    }),
+  );
+  const result = ConfigSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const name = ENV[issue?.path[0] as keyof Config] ?? 'configuration';
+  throw new ConfigError(`invalid ${name}: ${issue?.message ?? 'bad value'}`);
+}
+
+/** Returns a resource name the caller needs, or says which variable is missing. */
+export function required(
+  config: Config,
+  field: 'modelBucket' | 'modelsTable' | 'keysTable',
+): string {
+  const value = config[field];
+  if (value === undefined) throw new ConfigError(`${ENV[field]} is not set`);
+  return value;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}

@@ -1,0 +1,105 @@
+// The only module that imports onnxruntime-node: on Lambda it comes from the layer, so everything
+// else stays bundleable and testable without it.
+import ort from 'onnxruntime-node';
+import type { Signature, TensorSpec } from '../models/schemas.js';
+import { DATATYPES, datatypeOfOrt } from '../oip/datatypes.js';
+import { InvalidModelError } from '../oip/errors.js';
+import type { Tensor, TensorData } from '../oip/tensor.js';
+
+export interface RuntimeOptions {
+  /** Threads for one operator; Lambda gives a vCPU per 1,769 MB of memory. */
+  readonly intraOpThreads: number;
+}
+
+/** A loaded model, narrowed to what maas needs. */
+export interface Runner {
+  readonly signature: Signature;
+  /** Runs the model; `outputs` names the outputs to compute (all when omitted). */
+  run(inputs: readonly Tensor[], outputs?: readonly string[]): Promise<Tensor[]>;
+  release(): Promise<void>;
+}
+
+/** Loads a model for serving: full graph optimisation, one inter-op thread (Lambda runs one request). */
+export async function createRunner(bytes: Uint8Array, options: RuntimeOptions): Promise<Runner> {
+  const session = await createSession(bytes, {
+    intraOpNumThreads: options.intraOpThreads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  });
+  const signature = signatureOf(session);
+  const allOutputs = signature.outputs.map((o) => o.name);
+  return {
+    signature,
+    async run(inputs, outputs = allOutputs) {
+      const feeds: Record<string, ort.Tensor> = {};
+      for (const input of inputs) {
+        // ort.Tensor wraps the typed array as is: no copy between the decoded request and the runtime.
+        feeds[input.name] = new ort.Tensor(
+          DATATYPES[input.datatype].ort as ort.Tensor.Type,
+          input.data as ort.Tensor.DataType,
+          input.shape,
+        );
+      }
+      const results = await session.run(feeds, outputs as string[]);
+      return outputs.map((name) => fromOrt(name, results[name]));
+    },
+    release: () => session.release(),
+  };
+}
+
+/** Reads a model's signature without keeping it loaded; refuses bytes onnxruntime cannot load. */
+export async function inspectModel(bytes: Uint8Array): Promise<Signature> {
+  // Optimisation would only slow the check down: the session is thrown away.
+  const session = await createSession(bytes, { graphOptimizationLevel: 'disabled' });
+  try {
+    return signatureOf(session);
+  } finally {
+    await session.release();
+  }
+}
+
+async function createSession(
+  bytes: Uint8Array,
+  options: ort.InferenceSession.SessionOptions,
+): Promise<ort.InferenceSession> {
+  try {
+    // logSeverityLevel 3: onnxruntime's warnings go to stderr unstructured; errors still surface here.
+    return await ort.InferenceSession.create(bytes, { logSeverityLevel: 3, ...options });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new InvalidModelError(`not a loadable ONNX model: ${reason}`);
+  }
+}
+
+function signatureOf(session: ort.InferenceSession): Signature {
+  return {
+    inputs: session.inputMetadata.map((m) => specOf(m, 'input')),
+    outputs: session.outputMetadata.map((m) => specOf(m, 'output')),
+  };
+}
+
+function specOf(meta: ort.InferenceSession.ValueMetadata, role: string): TensorSpec {
+  if (!meta.isTensor) {
+    throw new InvalidModelError(
+      `${role} '${meta.name}' is not a tensor; maas serves tensor models only`,
+    );
+  }
+  const datatype = datatypeOfOrt(meta.type);
+  if (datatype === undefined) {
+    throw new InvalidModelError(
+      `${role} '${meta.name}' has element type ${meta.type}, which maas cannot serve`,
+    );
+  }
+  // Symbolic dimensions arrive as their names (or ''); the protocol writes them as -1.
+  const shape = meta.shape.map((dim) => (typeof dim === 'number' && dim >= 0 ? dim : -1));
+  return { name: meta.name, datatype, shape };
+}
+
+function fromOrt(name: string, value: ort.OnnxValue | undefined): Tensor {
+  const datatype = value === undefined ? undefined : datatypeOfOrt(value.type);
+  if (value === undefined || datatype === undefined) {
+    throw new InvalidModelError(`output '${name}' did not produce a tensor maas can return`);
+  }
+  return { name, datatype, shape: value.dims, data: value.data as TensorData };
+}

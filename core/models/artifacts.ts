@@ -1,0 +1,199 @@
+import { createHash } from 'node:crypto';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { IntegrityError } from '../oip/errors.js';
+
+export interface ArtifactDeps {
+  readonly s3: S3Client;
+  readonly modelBucket: string;
+}
+
+export interface Progress {
+  readonly done: number;
+  readonly total: number;
+}
+
+/** 8 MiB parts and ranges: S3's own multipart threshold, and small enough to retry cheaply. */
+export const PART_SIZE = 8 * 1024 * 1024;
+const PARALLEL_PARTS = 4;
+const PARALLEL_RANGES = 8;
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * Stores model bytes under their content-addressed key, each part checked by S3 against its MD5, and
+ * skips the upload when identical bytes are already there.
+ */
+export async function writeModelBytes(
+  deps: ArtifactDeps,
+  key: string,
+  bytes: Uint8Array,
+  sha256: string,
+  onProgress: (progress: Progress) => void = () => {},
+): Promise<void> {
+  const total = bytes.byteLength;
+  if (await isStored(deps, key, total, sha256)) {
+    onProgress({ done: total, total });
+    return;
+  }
+  const common = {
+    Bucket: deps.modelBucket,
+    Key: key,
+    Metadata: { sha256 },
+    ContentType: 'application/octet-stream',
+  };
+  if (total <= PART_SIZE) {
+    const md5 = md5Of(bytes);
+    const out = await deps.s3.send(
+      new PutObjectCommand({
+        ...common,
+        Body: bytes,
+        ContentMD5: md5.base64,
+        ContentLength: total,
+      }),
+    );
+    checkEtag(out.ETag, out.ServerSideEncryption, md5.hex, key);
+    onProgress({ done: total, total });
+    return;
+  }
+
+  const { UploadId } = await deps.s3.send(new CreateMultipartUploadCommand(common));
+  const partCount = Math.ceil(total / PART_SIZE);
+  const etags: string[] = new Array(partCount);
+  let done = 0;
+  try {
+    await forEachParallel(partCount, PARALLEL_PARTS, async (index) => {
+      const part = bytes.subarray(index * PART_SIZE, Math.min(total, (index + 1) * PART_SIZE));
+      const md5 = md5Of(part);
+      const out = await deps.s3.send(
+        new UploadPartCommand({
+          Bucket: deps.modelBucket,
+          Key: key,
+          UploadId,
+          PartNumber: index + 1,
+          Body: part,
+          ContentMD5: md5.base64,
+          ContentLength: part.byteLength,
+        }),
+      );
+      checkEtag(out.ETag, out.ServerSideEncryption, md5.hex, `${key} part ${index + 1}`);
+      etags[index] = out.ETag as string;
+      done += part.byteLength;
+      onProgress({ done, total });
+    });
+    await deps.s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: deps.modelBucket,
+        Key: key,
+        UploadId,
+        MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
+      }),
+    );
+  } catch (error) {
+    // Parts of an unfinished upload are billed until aborted; best effort, the original error wins.
+    await deps.s3
+      .send(new AbortMultipartUploadCommand({ Bucket: deps.modelBucket, Key: key, UploadId }))
+      .catch(() => {});
+    throw error;
+  }
+  if (!(await isStored(deps, key, total, sha256))) {
+    throw new IntegrityError(`upload of ${key} did not store ${total} bytes`);
+  }
+}
+
+/**
+ * Reads model bytes with parallel ranged GETs (one stream per 8 MiB) and refuses them unless they
+ * hash to the sha256 recorded at push time.
+ */
+export async function readModelBytes(
+  deps: ArtifactDeps,
+  key: string,
+  size: number,
+  sha256: string,
+): Promise<Buffer> {
+  const buffer = Buffer.allocUnsafe(size);
+  const ranges = Math.max(1, Math.ceil(size / PART_SIZE));
+  let received = 0;
+  await forEachParallel(ranges, PARALLEL_RANGES, async (index) => {
+    const start = index * PART_SIZE;
+    const end = Math.min(size, start + PART_SIZE) - 1;
+    const out = await deps.s3.send(
+      new GetObjectCommand({
+        Bucket: deps.modelBucket,
+        Key: key,
+        ...(ranges > 1 ? { Range: `bytes=${start}-${end}` } : {}),
+      }),
+    );
+    const chunk = await (
+      out.Body as { transformToByteArray(): Promise<Uint8Array> }
+    ).transformToByteArray();
+    if (chunk.byteLength !== (size === 0 ? 0 : end - start + 1)) {
+      throw new IntegrityError(`model bytes at ${key} are not the ${size} bytes recorded`);
+    }
+    buffer.set(chunk, start);
+    received += chunk.byteLength;
+  });
+  if (received !== size || sha256Hex(buffer) !== sha256) {
+    throw new IntegrityError(
+      `model bytes at ${key} do not match their recorded sha256; refusing to serve them`,
+    );
+  }
+  return buffer;
+}
+
+async function isStored(
+  deps: ArtifactDeps,
+  key: string,
+  size: number,
+  sha256: string,
+): Promise<boolean> {
+  try {
+    const head = await deps.s3.send(new HeadObjectCommand({ Bucket: deps.modelBucket, Key: key }));
+    return head.ContentLength === size && head.Metadata?.sha256 === sha256;
+  } catch (error) {
+    if ((error as { name?: string }).name === 'NotFound') return false;
+    throw error;
+  }
+}
+
+function md5Of(bytes: Uint8Array): { hex: string; base64: string } {
+  const digest = createHash('md5').update(bytes).digest();
+  return { hex: digest.toString('hex'), base64: digest.toString('base64') };
+}
+
+/** S3 verifies Content-MD5 itself; the ETag check also covers stores that ignore it (s3rver). */
+function checkEtag(
+  etag: string | undefined,
+  sse: string | undefined,
+  md5Hex: string,
+  what: string,
+): void {
+  // With KMS encryption S3's ETag is not the MD5 of the data, and S3 has already checked Content-MD5.
+  if (sse?.startsWith('aws:kms')) return;
+  if (etag?.replaceAll('"', '') !== md5Hex) {
+    throw new IntegrityError(`upload of ${what} was stored with a different checksum`);
+  }
+}
+
+/** Runs `task(0..count-1)` with at most `limit` in flight; the first failure rejects. */
+async function forEachParallel(
+  count: number,
+  limit: number,
+  task: (index: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) await task(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
+}

@@ -1,0 +1,174 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { ConflictError, NotFoundError } from '../oip/errors.js';
+import {
+  HEADS_PARTITION,
+  headKey,
+  shaClaimKey,
+  type TableKey,
+  versionKey,
+  versionsQuery,
+} from './keys.js';
+import {
+  type ModelHead,
+  ModelHeadSchema,
+  type ModelVersion,
+  ModelVersionSchema,
+} from './schemas.js';
+
+export interface RegistryDeps {
+  readonly ddb: DynamoDBDocumentClient;
+  readonly modelsTable: string;
+}
+
+/** Allocates the model's next version number: one atomic counter, so concurrent pushes never share one. */
+export async function allocateVersion(
+  deps: RegistryDeps,
+  name: string,
+  now: Date,
+): Promise<number> {
+  const out = await deps.ddb.send(
+    new UpdateCommand({
+      TableName: deps.modelsTable,
+      Key: headKey(name),
+      UpdateExpression:
+        'SET #name = :name, createdAt = if_not_exists(createdAt, :now) ADD lastVersion :one',
+      ExpressionAttributeNames: { '#name': 'name' },
+      ExpressionAttributeValues: { ':name': name, ':now': now.toISOString(), ':one': 1 },
+      ReturnValues: 'UPDATED_NEW',
+    }),
+  );
+  return Number(out.Attributes?.lastVersion);
+}
+
+/** Writes a version record once; a second write of the same number is refused, never overwritten. */
+export async function putVersion(deps: RegistryDeps, record: ModelVersion): Promise<void> {
+  await putOnce(deps, versionKey(record.name, record.version), record, () => {
+    return new ConflictError(`model ${record.name} version ${record.version} already exists`);
+  });
+}
+
+/** One version, ready or retired. */
+export async function getVersion(
+  deps: RegistryDeps,
+  name: string,
+  version: number,
+): Promise<ModelVersion> {
+  const record = await findVersion(deps, name, version);
+  if (record === undefined) throw new NotFoundError(`model '${name}' has no version ${version}`);
+  return record;
+}
+
+export async function findVersion(
+  deps: RegistryDeps,
+  name: string,
+  version: number,
+): Promise<ModelVersion | undefined> {
+  const item = await getItem(deps, versionKey(name, version));
+  return item === undefined ? undefined : ModelVersionSchema.parse(item);
+}
+
+/** Every version of a model, oldest first. */
+export async function listVersions(deps: RegistryDeps, name: string): Promise<ModelVersion[]> {
+  const { pk, skPrefix } = versionsQuery(name);
+  const items = await queryAll(deps, {
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+  });
+  return items.map((item) => ModelVersionSchema.parse(item));
+}
+
+/** Every model's head record, by name. */
+export async function listModels(deps: RegistryDeps): Promise<ModelHead[]> {
+  const items = await queryAll(deps, {
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': HEADS_PARTITION },
+  });
+  return items.map((item) => ModelHeadSchema.parse(item));
+}
+
+export async function getHead(deps: RegistryDeps, name: string): Promise<ModelHead> {
+  const item = await getItem(deps, headKey(name));
+  if (item === undefined) throw new NotFoundError(`model '${name}' not found`);
+  return ModelHeadSchema.parse(item);
+}
+
+/** The version that claimed these bytes, if any push got that far. */
+export async function findShaClaim(
+  deps: RegistryDeps,
+  name: string,
+  sha256: string,
+): Promise<number | undefined> {
+  const item = await getItem(deps, shaClaimKey(name, sha256));
+  return item === undefined ? undefined : Number(item.version);
+}
+
+/** Claims a content hash for a version; returns the version that holds the claim (ours or an earlier one). */
+export async function claimSha(
+  deps: RegistryDeps,
+  name: string,
+  sha256: string,
+  version: number,
+): Promise<number> {
+  try {
+    await putOnce(deps, shaClaimKey(name, sha256), { version }, () => undefined);
+    return version;
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    const holder = await findShaClaim(deps, name, sha256);
+    if (holder === undefined) throw error; // a claim cannot disappear; surface the oddity
+    return holder;
+  }
+}
+
+async function putOnce(
+  deps: RegistryDeps,
+  key: TableKey,
+  attributes: object,
+  conflict: () => Error | undefined,
+): Promise<void> {
+  try {
+    await deps.ddb.send(
+      new PutCommand({
+        TableName: deps.modelsTable,
+        Item: { ...attributes, ...key },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  } catch (error) {
+    throw (error instanceof ConditionalCheckFailedException ? conflict() : undefined) ?? error;
+  }
+}
+
+async function getItem(
+  deps: RegistryDeps,
+  key: TableKey,
+): Promise<Record<string, unknown> | undefined> {
+  const out = await deps.ddb.send(
+    new GetCommand({ TableName: deps.modelsTable, Key: key, ConsistentRead: true }),
+  );
+  return out.Item;
+}
+
+async function queryAll(
+  deps: RegistryDeps,
+  input: Omit<QueryCommandInput, 'TableName'>,
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await deps.ddb.send(
+      new QueryCommand({ ...input, TableName: deps.modelsTable, ExclusiveStartKey: start }),
+    );
+    items.push(...(out.Items ?? []));
+    start = out.LastEvaluatedKey;
+  } while (start !== undefined);
+  return items;
+}

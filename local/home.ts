@@ -1,0 +1,65 @@
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+/** What `npm start` publishes about the running local stack, for `maas --local` and scripts. */
+export const LocalStateSchema = z.object({
+  pid: z.number().int(),
+  url: z.string(),
+  region: z.string(),
+  s3Endpoint: z.string(),
+  dynamodbEndpoint: z.string(),
+  modelBucket: z.string(),
+  modelsTable: z.string(),
+  keysTable: z.string(),
+  apiKeyFile: z.string(),
+});
+export type LocalState = z.infer<typeof LocalStateSchema>;
+
+/** `$MAAS_HOME`, or `./.maas`: where the local stack keeps its data between runs. */
+export function maasHome(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  return resolve(env.MAAS_HOME ?? '.maas');
+}
+
+export const homePaths = (home: string) => ({
+  data: join(home, 'data'),
+  state: join(home, 'local.json'),
+  apiKey: join(home, 'api-key'),
+});
+
+export async function writeLocalState(home: string, state: LocalState): Promise<void> {
+  await mkdir(home, { recursive: true });
+  await writeFile(homePaths(home).state, `${JSON.stringify(state, null, 2)}\n`);
+}
+
+export async function clearLocalState(home: string): Promise<void> {
+  await rm(homePaths(home).state, { force: true });
+}
+
+/** The running stack's state, or undefined when none is running from this home. */
+export async function readLocalState(home: string): Promise<LocalState | undefined> {
+  let text: string;
+  try {
+    text = await readFile(homePaths(home).state, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const state = LocalStateSchema.safeParse(JSON.parse(text));
+  // A state file left by a process that was killed describes nothing that is running.
+  return state.success && isAlive(state.data.pid) ? state.data : undefined;
+}
+
+/** Writes a secret readable by its owner only. */
+export async function writeSecret(path: string, secret: string): Promise<void> {
+  await writeFile(path, `${secret}\n`, { mode: 0o600 });
+  await chmod(path, 0o600); // the mode above is ignored when the file already existed
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,87 @@
+import {
+  CreateTableCommand,
+  type DynamoDBClient,
+  ResourceInUseException,
+} from '@aws-sdk/client-dynamodb';
+import { BucketAlreadyOwnedByYou, CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { ENV } from '../core/config.js';
+import { TABLES } from '../core/tables.js';
+
+export interface LocalResources {
+  readonly modelBucket: string;
+  readonly modelsTable: string;
+  readonly keysTable: string;
+}
+
+/** The names the local stack uses; on AWS the stacks choose them. */
+export const LOCAL_RESOURCES: LocalResources = {
+  modelBucket: 'maas-models',
+  modelsTable: 'maas-models',
+  keysTable: 'maas-keys',
+};
+
+/** Creates the bucket and tables when absent; returns true when the tables were new (a fresh store). */
+export async function seed(
+  clients: { s3: S3Client; dynamodb: DynamoDBClient },
+  resources: LocalResources = LOCAL_RESOURCES,
+): Promise<boolean> {
+  await ignore(
+    clients.s3.send(new CreateBucketCommand({ Bucket: resources.modelBucket })),
+    BucketAlreadyOwnedByYou,
+  );
+  const created = await Promise.all([
+    createTable(clients.dynamodb, resources.modelsTable, TABLES.models),
+    createTable(clients.dynamodb, resources.keysTable, TABLES.keys),
+  ]);
+  return created.every(Boolean);
+}
+
+async function createTable(
+  dynamodb: DynamoDBClient,
+  name: string,
+  keys: { partitionKey: string; sortKey?: string },
+): Promise<boolean> {
+  const attributes = [keys.partitionKey, ...(keys.sortKey === undefined ? [] : [keys.sortKey])];
+  const created = await ignore(
+    dynamodb.send(
+      new CreateTableCommand({
+        TableName: name,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: attributes.map((a) => ({ AttributeName: a, AttributeType: 'S' })),
+        KeySchema: attributes.map((a, i) => ({
+          AttributeName: a,
+          KeyType: i === 0 ? 'HASH' : 'RANGE',
+        })),
+      }),
+    ),
+    ResourceInUseException,
+  );
+  return created !== undefined;
+}
+
+/** Awaits `work`, treating the given "already exists" error as success without a result. */
+async function ignore<T>(
+  work: Promise<T>,
+  exists: abstract new (...args: never[]) => Error,
+): Promise<T | undefined> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof exists) return undefined;
+    throw error;
+  }
+}
+
+/** The environment the handlers read, pointing at the emulators and the local resources. */
+export function localEnv(
+  endpoints: { s3Endpoint: string; dynamodbEndpoint: string },
+  resources: LocalResources = LOCAL_RESOURCES,
+): Record<string, string> {
+  return {
+    [ENV.s3Endpoint]: endpoints.s3Endpoint,
+    [ENV.dynamodbEndpoint]: endpoints.dynamodbEndpoint,
+    [ENV.modelBucket]: resources.modelBucket,
+    [ENV.modelsTable]: resources.modelsTable,
+    [ENV.keysTable]: resources.keysTable,
+  };
+}
