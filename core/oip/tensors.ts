@@ -1,0 +1,305 @@
+import type { TensorSpec } from '../models/schemas.js';
+import { DATATYPES, type Datatype, type DatatypeInfo, isDatatype } from './datatypes.js';
+import { InvalidInputError, PayloadTooLargeError } from './errors.js';
+import { fromHalfBits, toHalfBits } from './fp16.js';
+import type { RequestInput } from './schemas.js';
+import type { Tensor, TensorData } from './tensor.js';
+
+export interface TensorLimits {
+  /** The most elements one tensor may declare: no request within the body limit can carry more. */
+  readonly maxElements: number;
+}
+
+/**
+ * Checks an input's datatype and shape against the model's signature and returns its element count.
+ * The count is checked against the limit here, before anything is allocated for it.
+ */
+export function checkInput(input: RequestInput, spec: TensorSpec, limits: TensorLimits): number {
+  const where = `input '${input.name}'`;
+  if (!isDatatype(input.datatype))
+    throw new InvalidInputError(`${where}: unknown datatype '${input.datatype}'`);
+  if (input.datatype !== spec.datatype) {
+    throw new InvalidInputError(
+      `${where}: datatype ${input.datatype} does not match the model's ${spec.datatype}`,
+    );
+  }
+  if (input.shape.length !== spec.shape.length) {
+    throw new InvalidInputError(
+      `${where}: shape [${input.shape}] has ${input.shape.length} dimensions; the model expects ${formatShape(spec.shape)}`,
+    );
+  }
+  for (const [i, dim] of spec.shape.entries()) {
+    if (dim !== -1 && input.shape[i] !== dim) {
+      throw new InvalidInputError(
+        `${where}: shape [${input.shape}] does not fit the model's ${formatShape(spec.shape)}`,
+      );
+    }
+  }
+  let count = 1;
+  for (const dim of input.shape) {
+    count *= dim;
+    // Checked as the product grows, so dims like 2^40 x 2^40 never overflow into a small number.
+    if (count > limits.maxElements) {
+      throw new PayloadTooLargeError(
+        `${where}: shape [${input.shape}] declares more than the ${limits.maxElements} elements a request may carry`,
+      );
+    }
+  }
+  return count;
+}
+
+/** Decodes an input's JSON `data` (flat row-major, or nested) straight into the array ONNX Runtime takes. */
+export function decodeJsonData(input: RequestInput, datatype: Datatype, count: number): TensorData {
+  const where = `input '${input.name}'`;
+  if (!Array.isArray(input.data)) throw new InvalidInputError(`${where}: data must be an array`);
+  const flat = isFlat(input.data) ? input.data : flatten(input.data, where);
+  // Compared before allocating: the typed array is sized by data that exists, never by the shape alone.
+  if (flat.length !== count) {
+    throw new InvalidInputError(
+      `${where}: data has ${flat.length} elements but shape [${input.shape}] needs ${count}`,
+    );
+  }
+  const info: DatatypeInfo = DATATYPES[datatype];
+  switch (info.kind) {
+    case 'float':
+      return fillFloats(new (info.array as Float32ArrayConstructor)(count), flat, where);
+    case 'int':
+      return fillInts(
+        new (info.array as Int32ArrayConstructor)(count),
+        flat,
+        info,
+        datatype,
+        where,
+      );
+    case 'bigint':
+      return fillBigInts(
+        new (info.array as BigInt64ArrayConstructor)(count),
+        flat,
+        info,
+        datatype,
+        where,
+      );
+    case 'half':
+      return fillHalves(new Uint16Array(count), flat, where);
+    case 'bool':
+      return fillBools(new Uint8Array(count), flat, where);
+    case 'string':
+      return fillStrings(flat, where);
+  }
+}
+
+/** Views an input's binary data (binary tensor extension) as its typed array, without copying when aligned. */
+export function decodeBinaryData(
+  input: RequestInput,
+  datatype: Datatype,
+  count: number,
+  bytes: Uint8Array,
+): TensorData {
+  const where = `input '${input.name}'`;
+  const info: DatatypeInfo = DATATYPES[datatype];
+  if (info.array === undefined || info.bytes === undefined)
+    return decodeBinaryStrings(bytes, count, where);
+  if (bytes.byteLength !== count * info.bytes) {
+    throw new InvalidInputError(
+      `${where}: binary_data_size is ${bytes.byteLength} bytes but shape [${input.shape}] of ${datatype} needs ${count * info.bytes}`,
+    );
+  }
+  // Typed arrays need aligned offsets; a misaligned slice is copied once.
+  const aligned = bytes.byteOffset % info.bytes === 0 ? bytes : bytes.slice();
+  const data = new (info.array as Uint8ArrayConstructor)(
+    aligned.buffer,
+    aligned.byteOffset,
+    count,
+  ) as TensorData;
+  if (info.kind === 'bool') {
+    for (let i = 0; i < count; i++) {
+      if ((data as Uint8Array)[i]! > 1)
+        throw new InvalidInputError(`${where}: BOOL byte ${i} is neither 0 nor 1`);
+    }
+  }
+  return data;
+}
+
+/** An output's elements as the text of a JSON array body (no brackets). */
+export function encodeJsonData(tensor: Tensor): string {
+  const { data } = tensor;
+  if (Array.isArray(data)) return data.map((s) => JSON.stringify(s)).join(',');
+  const kind = DATATYPES[tensor.datatype].kind;
+  if (kind === 'bool')
+    return Array.from(data as Uint8Array, (b) => (b === 0 ? 'false' : 'true')).join(',');
+  if (kind === 'half')
+    return Array.from(data as Uint16Array, (h) => jsonNumber(fromHalfBits(h))).join(',');
+  if (kind === 'float') {
+    const floats = data as Float32Array;
+    // join() prints the same shortest round-trip digits as JSON.stringify; only non-finite values,
+    // which JSON cannot carry, need the element-wise path (they become null).
+    for (let i = 0; i < floats.length; i++) {
+      if (!Number.isFinite(floats[i])) return Array.from(floats, jsonNumber).join(',');
+    }
+  }
+  // Integers, including 64-bit ones, print exactly.
+  return (data as Int32Array).join(',');
+}
+
+/** An output's elements as the binary tensor extension lays them out: raw little-endian bytes. */
+export function encodeBinaryData(tensor: Tensor): Uint8Array {
+  const { data } = tensor;
+  if (!Array.isArray(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const encoded = data.map((s) => Buffer.from(s, 'utf8'));
+  const out = Buffer.allocUnsafe(encoded.reduce((n, b) => n + 4 + b.byteLength, 0));
+  let offset = 0;
+  for (const bytes of encoded) {
+    out.writeUInt32LE(bytes.byteLength, offset);
+    out.set(bytes, offset + 4);
+    offset += 4 + bytes.byteLength;
+  }
+  return out;
+}
+
+export function formatShape(shape: readonly number[]): string {
+  return `[${shape.map((d) => (d === -1 ? '-1' : String(d))).join(', ')}]`;
+}
+
+function jsonNumber(value: number): string {
+  return Number.isFinite(value) ? String(value) : 'null';
+}
+
+function isFlat(data: unknown[]): boolean {
+  // Nested data has an array first; the fill loops reject any array met later in flat data.
+  return data.length === 0 || !Array.isArray(data[0]);
+}
+
+function flatten(data: unknown[], where: string): unknown[] {
+  const out: unknown[] = [];
+  const walk = (value: unknown, depth: number): void => {
+    if (depth > 32)
+      throw new InvalidInputError(`${where}: data is nested more than 32 levels deep`);
+    if (!Array.isArray(value)) {
+      out.push(value);
+      return;
+    }
+    for (const item of value) walk(item, depth + 1);
+  };
+  walk(data, 0);
+  return out;
+}
+
+function bad(where: string, index: number, value: unknown, expected: string): InvalidInputError {
+  const shown = typeof value === 'bigint' ? value.toString() : JSON.stringify(value)?.slice(0, 40);
+  return new InvalidInputError(
+    `${where}: element ${index} is ${shown ?? typeof value}; expected ${expected}`,
+  );
+}
+
+function fillFloats(out: Float32Array | Float64Array, flat: unknown[], where: string): TensorData {
+  for (let i = 0; i < flat.length; i++) {
+    const v = flat[i];
+    if (typeof v === 'number') out[i] = v;
+    else if (typeof v === 'bigint') out[i] = Number(v);
+    else throw bad(where, i, v, 'a number');
+  }
+  return out;
+}
+
+function fillInts(
+  out: Int32Array,
+  flat: unknown[],
+  info: DatatypeInfo,
+  datatype: Datatype,
+  where: string,
+): TensorData {
+  const min = info.min as number;
+  const max = info.max as number;
+  for (let i = 0; i < flat.length; i++) {
+    const v = flat[i];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      throw bad(where, i, v, `an integer in ${datatype}'s range ${min}..${max}`);
+    }
+    out[i] = v;
+  }
+  return out;
+}
+
+function fillBigInts(
+  out: BigInt64Array,
+  flat: unknown[],
+  info: DatatypeInfo,
+  datatype: Datatype,
+  where: string,
+): TensorData {
+  const min = info.min as bigint;
+  const max = info.max as bigint;
+  for (let i = 0; i < flat.length; i++) {
+    const v = flat[i];
+    const value =
+      typeof v === 'bigint'
+        ? v
+        : typeof v === 'number' && Number.isInteger(v)
+          ? BigInt(v)
+          : undefined;
+    if (value === undefined || value < min || value > max) {
+      throw bad(where, i, v, `an integer in ${datatype}'s range ${min}..${max}`);
+    }
+    out[i] = value;
+  }
+  return out;
+}
+
+function fillHalves(out: Uint16Array, flat: unknown[], where: string): TensorData {
+  for (let i = 0; i < flat.length; i++) {
+    const v = flat[i];
+    if (typeof v !== 'number') throw bad(where, i, v, 'a number');
+    out[i] = toHalfBits(v);
+  }
+  return out;
+}
+
+function fillBools(out: Uint8Array, flat: unknown[], where: string): TensorData {
+  for (let i = 0; i < flat.length; i++) {
+    const v = flat[i];
+    if (typeof v !== 'boolean') throw bad(where, i, v, 'true or false');
+    out[i] = v ? 1 : 0;
+  }
+  return out;
+}
+
+function fillStrings(flat: unknown[], where: string): TensorData {
+  for (let i = 0; i < flat.length; i++) {
+    if (typeof flat[i] !== 'string') throw bad(where, i, flat[i], 'a string');
+  }
+  return flat as string[];
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+function decodeBinaryStrings(bytes: Uint8Array, count: number, where: string): string[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: string[] = [];
+  let offset = 0;
+  while (offset < bytes.byteLength) {
+    if (out.length === count) break;
+    if (offset + 4 > bytes.byteLength)
+      throw new InvalidInputError(
+        `${where}: BYTES element ${out.length} has a truncated length prefix`,
+      );
+    const length = view.getUint32(offset, true);
+    offset += 4;
+    if (offset + length > bytes.byteLength) {
+      throw new InvalidInputError(
+        `${where}: BYTES element ${out.length} claims ${length} bytes; only ${bytes.byteLength - offset} remain`,
+      );
+    }
+    try {
+      out.push(UTF8.decode(bytes.subarray(offset, offset + length)));
+    } catch {
+      throw new InvalidInputError(`${where}: BYTES element ${out.length} is not valid UTF-8`);
+    }
+    offset += length;
+  }
+  if (out.length !== count || offset !== bytes.byteLength) {
+    throw new InvalidInputError(
+      `${where}: binary data holds ${out.length} BYTES elements${offset !== bytes.byteLength ? ' and trailing bytes' : ''}; the shape needs ${count}`,
+    );
+  }
+  return out;
+}
