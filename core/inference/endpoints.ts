@@ -1,0 +1,124 @@
+import { authorizeModel, mayUse, type Principal } from '../auth/api-keys.js';
+import { getHead, listModels, listVersions, type RegistryDeps } from '../models/registry.js';
+import type { TensorSpec } from '../models/schemas.js';
+import { InvalidInputError, NotFoundError, UnavailableError } from '../oip/errors.js';
+import { decodeInferRequest, type ParsedInferRequest } from '../oip/request.js';
+import type { InferResult } from '../oip/response.js';
+import type { TensorLimits } from '../oip/tensors.js';
+import { VERSION } from '../version.js';
+import type { ModelCatalog } from './catalog.js';
+import type { SessionCache } from './sessions.js';
+
+/** Everything the protocol's routes need, built once per process (Lambda container or local server). */
+export interface ServingDeps {
+  readonly registry: RegistryDeps;
+  readonly catalog: ModelCatalog;
+  readonly sessions: SessionCache;
+  readonly limits: TensorLimits;
+}
+
+export interface ModelRef {
+  readonly name: string;
+  readonly version?: number | undefined;
+}
+
+/** The protocol extensions maas implements, reported by GET /v2. */
+export const EXTENSIONS = ['binary_tensor_data', 'model_repository'] as const;
+
+export const PLATFORM = 'onnxruntime_onnx';
+
+/** GET /v2 */
+export function serverMetadata() {
+  return { name: 'maas', version: VERSION, extensions: EXTENSIONS };
+}
+
+/** GET /v2/health/ready: ready when the model registry answers. */
+export async function serverReady(deps: ServingDeps): Promise<void> {
+  try {
+    await getHead(deps.registry, '.ready-probe').catch((error: unknown) => {
+      if (!(error instanceof NotFoundError)) throw error;
+    });
+  } catch (error) {
+    throw new UnavailableError(`model registry unavailable: ${(error as Error).name}`, {
+      cause: error,
+    });
+  }
+}
+
+/** GET /v2/models/{name}[/versions/{v}]: the signature of the version that would serve. */
+export async function modelMetadata(deps: ServingDeps, principal: Principal, ref: ModelRef) {
+  authorizeModel(principal, ref.name);
+  const [version, { versions }] = await Promise.all([
+    deps.catalog.resolve(ref.name, ref.version),
+    deps.catalog.model(ref.name),
+  ]);
+  const spec = (s: TensorSpec) => ({ name: s.name, datatype: s.datatype, shape: s.shape });
+  return {
+    name: version.name,
+    versions: versions.filter((v) => v.status === 'ready').map((v) => String(v.version)),
+    platform: PLATFORM,
+    inputs: version.signature.inputs.map(spec),
+    outputs: version.signature.outputs.map(spec),
+  };
+}
+
+/**
+ * GET /v2/models/{name}[/versions/{v}]/ready: ready means loaded. The version is loaded if it is not
+ * yet, so a probe also warms the container; a model that cannot load answers 503.
+ */
+export async function modelReady(
+  deps: ServingDeps,
+  principal: Principal,
+  ref: ModelRef,
+): Promise<void> {
+  authorizeModel(principal, ref.name);
+  await deps.sessions.warm(await deps.catalog.resolve(ref.name, ref.version));
+}
+
+/** POST /v2/repository/index (Triton's model repository extension, read-only): the models this key may use. */
+export async function repositoryIndex(
+  deps: ServingDeps,
+  principal: Principal,
+  options: { ready?: boolean | undefined },
+) {
+  const heads = (await listModels(deps.registry)).filter((h) => mayUse(principal, h.name));
+  const versions = await Promise.all(heads.map((h) => listVersions(deps.registry, h.name)));
+  return versions
+    .flat()
+    .map((v) => ({
+      name: v.name,
+      version: String(v.version),
+      state: v.status === 'ready' ? 'READY' : 'UNAVAILABLE',
+      reason: v.status === 'ready' ? '' : v.status,
+    }))
+    .filter((entry) => !options.ready || entry.state === 'READY');
+}
+
+/** POST /v2/models/{name}[/versions/{v}]/infer */
+export async function infer(
+  deps: ServingDeps,
+  principal: Principal,
+  ref: ModelRef,
+  parsed: ParsedInferRequest,
+): Promise<InferResult> {
+  authorizeModel(principal, ref.name);
+  const version = await deps.catalog.resolve(ref.name, ref.version);
+  const request = decodeInferRequest(parsed, version.signature, deps.limits);
+  const outputs = await deps.sessions.use(version, (runner) =>
+    runner.run(request.inputs, request.outputs).catch((error: unknown) => {
+      // The request already fits the signature, so what onnxruntime still refuses is a value the
+      // model cannot take (a dimension its operators reject): the client's to fix, not a 500.
+      throw new InvalidInputError(
+        `model '${version.name}' rejected the input: ${(error as Error).message}`,
+      );
+    }),
+  );
+  return {
+    modelName: version.name,
+    modelVersion: version.version,
+    id: request.id,
+    parameters: request.parameters,
+    outputs,
+    binaryOutputs: request.binaryOutputs,
+  };
+}

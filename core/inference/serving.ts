@@ -1,0 +1,58 @@
+import type { Clients } from '../clients.js';
+import { type Config, required } from '../config.js';
+import { type ArtifactDeps, readModelBytes } from '../models/artifacts.js';
+import type { ModelVersion } from '../models/schemas.js';
+import { OipError, UnavailableError } from '../oip/errors.js';
+import { ModelCatalog } from './catalog.js';
+import type { ServingDeps } from './endpoints.js';
+import { createRunner, type Runner } from './runtime.js';
+import { type CacheEvent, SessionCache } from './sessions.js';
+
+/** Builds the serving path's dependencies from config and clients: once per container or process. */
+export function createServing(
+  config: Config,
+  clients: Pick<Clients, 's3' | 'ddb'>,
+  onCacheEvent?: (event: CacheEvent) => void,
+): ServingDeps {
+  const registry = { ddb: clients.ddb, modelsTable: required(config, 'modelsTable') };
+  const artifacts = { s3: clients.s3, modelBucket: required(config, 'modelBucket') };
+  return {
+    registry,
+    catalog: new ModelCatalog(registry, { ttlMs: config.metadataTtlMs }),
+    sessions: new SessionCache({
+      budgetBytes: config.sessionCacheBytes,
+      load: loadModel(artifacts, (bytes) =>
+        createRunner(bytes, { intraOpThreads: config.intraOpThreads }),
+      ),
+      ...(onCacheEvent === undefined ? {} : { onEvent: onCacheEvent }),
+    }),
+    // No request within the body limit can carry more elements than it has bytes (BOOL/INT8 in binary).
+    limits: { maxElements: config.maxBodyBytes },
+  };
+}
+
+/** Fetches a version's bytes (sha256-verified) and opens a session; any failure is a 503 that says why. */
+function loadModel(artifacts: ArtifactDeps, open: (bytes: Uint8Array) => Promise<Runner>) {
+  return async (version: ModelVersion): Promise<Runner> => {
+    const what = `model '${version.name}' version ${version.version}`;
+    let bytes: Buffer;
+    try {
+      bytes = await readModelBytes(artifacts, version.objectKey, version.size, version.sha256);
+    } catch (error) {
+      if (error instanceof OipError) throw error;
+      throw new UnavailableError(
+        `${what} cannot be loaded: model store unavailable (${(error as Error).name})`,
+        {
+          cause: error,
+        },
+      );
+    }
+    try {
+      return await open(bytes);
+    } catch (error) {
+      throw new UnavailableError(`${what} cannot be loaded: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  };
+}
