@@ -1,0 +1,65 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { createClients } from '../core/clients.js';
+import { loadConfig } from '../core/config.js';
+import * as endpoints from '../core/inference/endpoints.js';
+import { createServing } from '../core/inference/serving.js';
+import { NotFoundError } from '../core/oip/errors.js';
+import { parseJson } from '../core/oip/json.js';
+import { HEADER_LENGTH_HEADER, parseInferBody } from '../core/oip/request.js';
+import { encodeInferResponse } from '../core/oip/response.js';
+import { routeOf } from '../core/oip/routes.js';
+import { parseWith, RepositoryIndexRequestSchema } from '../core/oip/schemas.js';
+import { body, bytes, header, json, modelRef, ok } from './shared/http.js';
+import { standardMiddy } from './shared/middleware.js';
+import { principalOf } from './shared/principal.js';
+
+// Every protocol route in one function, so metadata, readiness and inference share one warm session cache.
+const config = loadConfig(process.env); // a bad setting fails the cold start, not the 1000th request
+const serving = createServing(config, createClients(config));
+
+export const handler = standardMiddy<APIGatewayProxyEvent>().handler(
+  async (event): Promise<APIGatewayProxyResult> => {
+    const route = routeOf(event.httpMethod, event.resource);
+    if (route === undefined)
+      throw new NotFoundError(`no route for ${event.httpMethod} ${event.path}`);
+    const principal = principalOf(event.requestContext.authorizer);
+    switch (route) {
+      case 'serverMetadata':
+        return json(200, endpoints.serverMetadata());
+      case 'serverLive':
+        return ok();
+      case 'serverReady':
+        await endpoints.serverReady(serving);
+        return ok();
+      case 'modelMetadata':
+      case 'versionMetadata':
+        return json(
+          200,
+          await endpoints.modelMetadata(serving, principal, modelRef(event.pathParameters)),
+        );
+      case 'modelReady':
+      case 'versionReady':
+        await endpoints.modelReady(serving, principal, modelRef(event.pathParameters));
+        return ok();
+      case 'repositoryIndex': {
+        const text = body(event, config.maxBodyBytes).toString('utf8');
+        const options = parseWith(
+          RepositoryIndexRequestSchema,
+          text.trim() === '' ? {} : parseJson(text),
+          'index request',
+        );
+        return json(200, await endpoints.repositoryIndex(serving, principal, options));
+      }
+      case 'modelInfer':
+      case 'versionInfer': {
+        const ref = modelRef(event.pathParameters);
+        const parsed = parseInferBody(
+          body(event, config.maxBodyBytes),
+          header(event, HEADER_LENGTH_HEADER),
+        );
+        const encoded = encodeInferResponse(await endpoints.infer(serving, principal, ref, parsed));
+        return bytes(200, encoded.body, encoded.headers);
+      }
+    }
+  },
+);

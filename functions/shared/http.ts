@@ -1,0 +1,66 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { ModelRef } from '../../core/inference/endpoints.js';
+import { checkModelName, parseVersion } from '../../core/models/names.js';
+import { PayloadTooLargeError } from '../../core/oip/errors.js';
+
+export function json(statusCode: number, body: unknown): APIGatewayProxyResult {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  };
+}
+
+/** An empty 200: the protocol's health and readiness routes answer with the status alone. */
+export function ok(): APIGatewayProxyResult {
+  return { statusCode: 200, headers: {}, body: '' };
+}
+
+/** A response whose body may be binary: API Gateway decodes base64 back to bytes for the client. */
+export function bytes(
+  statusCode: number,
+  body: Buffer,
+  headers: Record<string, string>,
+): APIGatewayProxyResult {
+  const text = headers['content-type'] === 'application/json';
+  return text
+    ? { statusCode, headers, body: body.toString('utf8') }
+    : { statusCode, headers, body: body.toString('base64'), isBase64Encoded: true };
+}
+
+/** A header by name, whatever case the client used (API Gateway's REST events keep the client's case). */
+export function header(
+  event: Pick<APIGatewayProxyEvent, 'headers'>,
+  name: string,
+): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === wanted) return value;
+  }
+  return undefined;
+}
+
+/** The request body as bytes, refused with 413 before it is decoded when it is over the limit. */
+export function body(
+  event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'>,
+  maxBytes: number,
+): Buffer {
+  const raw = event.body ?? '';
+  // Base64 carries 3 bytes per 4 characters: the decoded size is known without decoding.
+  const size = event.isBase64Encoded
+    ? Math.floor((raw.length * 3) / 4)
+    : Buffer.byteLength(raw, 'utf8');
+  if (size > maxBytes) {
+    throw new PayloadTooLargeError(
+      `request body of ${size} bytes is over the ${maxBytes}-byte limit`,
+    );
+  }
+  return Buffer.from(raw, event.isBase64Encoded ? 'base64' : 'utf8');
+}
+
+/** The model (and version) a route's path names, validated. */
+export function modelRef(pathParameters: APIGatewayProxyEvent['pathParameters']): ModelRef {
+  const name = checkModelName(pathParameters?.name ?? '');
+  const version = pathParameters?.version;
+  return { name, version: version === undefined ? undefined : parseVersion(version) };
+}
