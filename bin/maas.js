@@ -2,6 +2,8 @@
 // The `maas` command: runs the TypeScript CLI through tsx, so there is no build step to forget.
 import { register } from 'tsx/esm/api';
 
+// maas supports Node 20 locally on purpose (Lambda runs 22); the SDK's reminder is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 register();
 const { runCli } = await import('../cli/main.ts');
 const code = await runCli(process.argv.slice(2));

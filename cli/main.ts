@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type CommandDef, defineCommand, runCommand, showUsage } from 'citty';
+import { type CommandDef, defineCommand, renderUsage, runCommand } from 'citty';
 import { describeFailure, type Io, setIo } from './output.js';
 
 const { version } = JSON.parse(
@@ -24,7 +24,8 @@ export async function runCli(argv: readonly string[], io?: Io): Promise<number> 
   const rawArgs = [...argv];
   try {
     if (rawArgs.includes('--help') || rawArgs.includes('-h') || rawArgs.length === 0) {
-      await showUsage(...(await resolveForUsage(mainCommand, rawArgs)));
+      const usage = await renderUsage(...(await resolveForUsage(mainCommand, rawArgs)));
+      (io ?? process).stdout.write(`${usage}\n`);
       return rawArgs.length === 0 ? 2 : 0;
     }
     if (rawArgs.length === 1 && (rawArgs[0] === '--version' || rawArgs[0] === '-v')) {
@@ -42,19 +43,27 @@ export async function runCli(argv: readonly string[], io?: Io): Promise<number> 
   }
 }
 
-/** Finds the deepest command the arguments name, so `maas models push --help` shows push's usage. */
+/**
+ * Finds the deepest command the arguments name, so `maas models push --help` shows push's usage,
+ * titled with its full path.
+ */
 async function resolveForUsage(
   command: CommandDef,
   rawArgs: readonly string[],
-  parent?: CommandDef,
+  path: readonly string[] = ['maas'],
 ): Promise<[CommandDef, CommandDef?]> {
   const subs =
     typeof command.subCommands === 'function'
       ? await command.subCommands()
       : await command.subCommands;
-  const name = rawArgs.find((a) => !a.startsWith('-'));
+  const index = rawArgs.findIndex((a) => !a.startsWith('-'));
+  const name = rawArgs[index];
   const loader = name === undefined ? undefined : subs?.[name];
-  if (loader === undefined) return parent === undefined ? [command] : [command, parent];
+  if (loader === undefined || name === undefined) {
+    return path.length === 1
+      ? [command]
+      : [command, { meta: { name: path.slice(0, -1).join(' ') } }];
+  }
   const sub = (typeof loader === 'function' ? await loader() : await loader) as CommandDef;
-  return resolveForUsage(sub, rawArgs.slice(rawArgs.indexOf(name as string) + 1), command);
+  return resolveForUsage(sub, rawArgs.slice(index + 1), [...path, name]);
 }

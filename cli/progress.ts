@@ -1,11 +1,11 @@
-import type { Progress } from '../core/models/artifacts.js';
+import { PART_SIZE, type Progress } from '../core/models/artifacts.js';
 import { currentIo, formatBytes } from './output.js';
 
 const WIDTH = 30;
 
 /**
  * A progress reporter for long transfers, on stderr so `--json` output stays clean: a redrawn bar on a
- * terminal, a line per quarter otherwise (CI logs).
+ * terminal, a line per quarter otherwise (CI logs). Single-part transfers finish too fast to need one.
  */
 export function progressBar(label: string): { update(progress: Progress): void; done(): void } {
   const { stderr } = currentIo();
@@ -13,6 +13,7 @@ export function progressBar(label: string): { update(progress: Progress): void; 
   let drawn = false;
   return {
     update({ done, total }) {
+      if (total <= PART_SIZE) return;
       const ratio = total === 0 ? 1 : done / total;
       const text = `${label} ${formatBytes(done)} / ${formatBytes(total)} (${Math.floor(ratio * 100)}%)`;
       if (stderr.isTTY) {

@@ -1,9 +1,5 @@
-import {
-  CreateTableCommand,
-  type DynamoDBClient,
-  ResourceInUseException,
-} from '@aws-sdk/client-dynamodb';
-import { BucketAlreadyOwnedByYou, CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ENV } from '../core/config.js';
 import { TABLES } from '../core/tables.js';
 
@@ -25,10 +21,11 @@ export async function seed(
   clients: { s3: S3Client; dynamodb: DynamoDBClient },
   resources: LocalResources = LOCAL_RESOURCES,
 ): Promise<boolean> {
-  await ignore(
-    clients.s3.send(new CreateBucketCommand({ Bucket: resources.modelBucket })),
-    BucketAlreadyOwnedByYou,
-  );
+  // s3rver says AlreadyExists for a bucket that is ours; AWS says AlreadyOwnedByYou.
+  await ignore(clients.s3.send(new CreateBucketCommand({ Bucket: resources.modelBucket })), [
+    'BucketAlreadyOwnedByYou',
+    'BucketAlreadyExists',
+  ]);
   const created = await Promise.all([
     createTable(clients.dynamodb, resources.modelsTable, TABLES.models),
     createTable(clients.dynamodb, resources.keysTable, TABLES.keys),
@@ -54,20 +51,18 @@ async function createTable(
         })),
       }),
     ),
-    ResourceInUseException,
+    ['ResourceInUseException'],
   );
   return created !== undefined;
 }
 
-/** Awaits `work`, treating the given "already exists" error as success without a result. */
-async function ignore<T>(
-  work: Promise<T>,
-  exists: abstract new (...args: never[]) => Error,
-): Promise<T | undefined> {
+/** Awaits `work`, treating the named "already exists" errors as success without a result. */
+async function ignore<T>(work: Promise<T>, exists: readonly string[]): Promise<T | undefined> {
   try {
     return await work;
   } catch (error) {
-    if (error instanceof exists) return undefined;
+    // By name: the SDK does not always throw the modelled error class for these.
+    if (exists.includes((error as Error).name)) return undefined;
     throw error;
   }
 }

@@ -1,0 +1,128 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { largeModel } from '../../tools/onnx-models.js';
+import { maas } from '../helpers/cli.js';
+import { ROOT } from '../helpers/processes.js';
+import { type LocalEnv, startLocal } from '../helpers/start-local.js';
+
+const SILERO = join(ROOT, 'node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx');
+
+describe('maas models (CLI against the local stack)', () => {
+  let local: LocalEnv;
+  beforeAll(async () => {
+    local = await startLocal();
+    process.env.MAAS_HOME = local.home;
+  });
+  afterAll(() => local.stop());
+
+  it('pushes a model and prints its version', async () => {
+    const result = await maas(
+      'models',
+      'push',
+      'vad',
+      SILERO,
+      '--description',
+      'Silero VAD v5',
+      '--local',
+    );
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toMatch(/^pushed vad version 1 \(2\.\d MB, sha256 [0-9a-f]{12}\)\n$/);
+  });
+
+  it('shows upload progress on stderr for a multi-part model, keeping stdout for the result', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'maas-cli-'));
+    await writeFile(join(dir, 'big.onnx'), largeModel(20 * 1024 * 1024));
+    const result = await maas('models', 'push', 'big', join(dir, 'big.onnx'), '--local', '--json');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ created: true, name: 'big', version: 1 });
+    // Not a terminal here, so a line per quarter rather than a redrawn bar.
+    const lines = result.stderr.trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    expect(lines.at(-1)).toBe('uploading big 21.0 MB / 21.0 MB (100%)');
+  });
+
+  it('says so when the same bytes are pushed again, and creates nothing', async () => {
+    const result = await maas('models', 'push', 'vad', SILERO, '--local', '--json');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ created: false, name: 'vad', version: 1 });
+  });
+
+  it('lists models as a table and as JSON', async () => {
+    const table = await maas('models', 'list', '--local');
+    expect(table.stdout.split('\n')[0]).toMatch(/^NAME\s+LATEST\s+CREATED$/);
+    expect(table.stdout).toMatch(/^vad\s+1\s+\d{4}-/m);
+    const json = await maas('models', 'list', '--local', '--json');
+    expect(JSON.parse(json.stdout)).toEqual([
+      expect.objectContaining({ name: 'big', lastVersion: 1 }),
+      expect.objectContaining({ name: 'vad', lastVersion: 1 }),
+    ]);
+  });
+
+  it('describes a version with its signature', async () => {
+    const result = await maas('models', 'describe', 'vad', '--version', '1', '--local', '--json');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      description: 'Silero VAD v5',
+      signature: {
+        inputs: [
+          { name: 'input' },
+          { name: 'state' },
+          { name: 'sr', datatype: 'INT64', shape: [] },
+        ],
+      },
+    });
+    const text = await maas('models', 'describe', 'vad', '--version', '1', '--local');
+    expect(text.stdout).toMatch(/^sr\s+INT64\s+\[\]$/m);
+  });
+
+  it('refuses a file that is not ONNX with one line on stderr and exit code 1', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'maas-cli-'));
+    await writeFile(join(dir, 'notes.onnx'), 'not a model');
+    const result = await maas('models', 'push', 'notes', join(dir, 'notes.onnx'), '--local');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^maas: not a loadable ONNX model: .*\n$/);
+    expect((await maas('models', 'describe', 'notes', '--local')).stderr).toBe(
+      "maas: model 'notes' not found\n",
+    );
+  });
+
+  it.each([
+    [['models', 'list', '--local', '--jsn'], /unknown option --jsn/],
+    [['models', 'push', 'only-a-name', '--local'], /Missing required positional argument: FILE/],
+    [['models', 'frobnicate'], /Unknown command/],
+    [
+      ['models', 'push', 'x', '/no/such/file.onnx', '--local'],
+      /cannot read \/no\/such\/file\.onnx: ENOENT/,
+    ],
+    [
+      ['models', 'describe', 'vad', '--version', 'latest', '--local'],
+      /invalid model version "latest"/,
+    ],
+  ])('exits non-zero with a reason for %j', async (args, reason) => {
+    const result = await maas(...args);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(reason);
+  });
+
+  it('says how to start a local stack when none is running', async () => {
+    process.env.MAAS_HOME = await mkdtemp(join(tmpdir(), 'maas-empty-'));
+    try {
+      const result = await maas('models', 'list', '--local');
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/no local maas is running from .*: start one with `npm start`/);
+    } finally {
+      process.env.MAAS_HOME = local.home;
+    }
+  });
+
+  it('prints help for a subcommand', async () => {
+    const result = await maas('models', 'push', '--help');
+    expect(result.code).toBe(0);
+    const text = stripVTControlCharacters(result.stdout);
+    expect(text).toMatch(/USAGE maas models push \[OPTIONS\] <NAME> <FILE>/);
+    expect(text).toMatch(/--description=<description>/);
+  });
+});

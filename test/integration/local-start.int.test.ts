@@ -1,0 +1,77 @@
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { exited, runTs, type Started, spawnTs, waitForOutput } from '../helpers/processes.js';
+
+// `npm start` is `tsx local/main.ts`; running the entry point directly skips npm's own start-up.
+describe('npm start (local/main.ts)', () => {
+  let home: string;
+  let running: Started | undefined;
+
+  beforeAll(async () => {
+    home = await mkdtemp(join(tmpdir(), 'maas-home-'));
+  });
+  afterAll(async () => {
+    running?.child.kill('SIGKILL');
+    await rm(home, { recursive: true, force: true });
+  });
+
+  const start = async () => {
+    running = spawnTs('local/main.ts', [], { MAAS_HOME: home, PORT: '0' });
+    const [, url] = await waitForOutput(running, /maas listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    return url as string;
+  };
+  const stop = async () => {
+    running?.child.kill('SIGTERM');
+    const code = await exited(running!.child);
+    running = undefined;
+    return code;
+  };
+  const maas = (...args: string[]) => runTs('bin/maas.js', args, { MAAS_HOME: home });
+  const ready = async (url: string) => {
+    const key = (await readFile(join(home, 'api-key'), 'utf8')).trim();
+    return fetch(`${url}/v2/health/ready`, { headers: { authorization: `Bearer ${key}` } });
+  };
+
+  it('boots from a clean MAAS_HOME, serves, and restarts with its data intact', async () => {
+    // Prepare: a first start creates the store, the key and the demo model
+    const first = await start();
+    expect(running!.output()).toContain(`${first}/v2/models/demo/infer`);
+    expect((await ready(first)).status).toBe(200);
+    expect((await stat(join(home, 'api-key'))).mode & 0o777).toBe(0o600);
+    const state = JSON.parse(await readFile(join(home, 'local.json'), 'utf8'));
+    expect(state).toMatchObject({ url: first, pid: running!.child.pid });
+    const pushed = await maas(
+      'models',
+      'push',
+      'second',
+      'test/fixtures/models/identity-int32.onnx',
+      '--local',
+      '--json',
+    );
+    expect(pushed.code).toBe(0);
+
+    // Act: stop cleanly, then start again from the same home
+    expect(await stop()).toBe(0);
+    await expect(stat(join(home, 'local.json'))).rejects.toThrow();
+    const second = await start();
+
+    // Assess: same key, both models still listed and servable
+    expect((await ready(second)).status).toBe(200);
+    expect(running!.output()).not.toContain('(new)');
+    const list = await maas('models', 'list', '--local', '--json');
+    expect(list.code).toBe(0);
+    const names = (JSON.parse(list.output) as { name: string }[]).map((m) => m.name);
+    expect(names).toEqual(['demo', 'second']);
+    expect(await stop()).toBe(0);
+  }, 120_000);
+
+  it('refuses a second start from the same MAAS_HOME while one is running', async () => {
+    await start();
+    const second = await runTs('local/main.ts', [], { MAAS_HOME: home, PORT: '0' });
+    expect(second.code).toBe(1);
+    expect(second.output).toMatch(/already running from .* at http:\/\/127\.0\.0\.1:\d+/);
+    expect(await stop()).toBe(0);
+  }, 120_000);
+});
