@@ -12,6 +12,7 @@ export const mainCommand = defineCommand({
   meta: { name: 'maas', version, description: 'Operate maas: models, versions and API keys' },
   subCommands: {
     models: () => import('./commands/models.js').then((m) => m.modelsCommand),
+    keys: () => import('./commands/keys.js').then((m) => m.keysCommand),
   },
 });
 

@@ -105,7 +105,8 @@ export function decodeBinaryData(
     );
   }
   // Typed arrays need aligned offsets; a misaligned slice is copied once.
-  const aligned = bytes.byteOffset % info.bytes === 0 ? bytes : bytes.slice();
+  // (new Uint8Array, not slice(): Buffer's slice() is a view, which would keep the bad offset.)
+  const aligned = bytes.byteOffset % info.bytes === 0 ? bytes : new Uint8Array(bytes);
   const data = new (info.array as Uint8ArrayConstructor)(
     aligned.buffer,
     aligned.byteOffset,

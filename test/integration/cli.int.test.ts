@@ -10,14 +10,15 @@ import { type LocalEnv, startLocal } from '../helpers/start-local.js';
 
 const SILERO = join(ROOT, 'node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx');
 
-describe('maas models (CLI against the local stack)', () => {
-  let local: LocalEnv;
-  beforeAll(async () => {
-    local = await startLocal();
-    process.env.MAAS_HOME = local.home;
-  });
-  afterAll(() => local.stop());
+// One local stack per file: the handlers read their config once per module registry.
+let local: LocalEnv;
+beforeAll(async () => {
+  local = await startLocal();
+  process.env.MAAS_HOME = local.home;
+});
+afterAll(() => local.stop());
 
+describe('maas models (CLI against the local stack)', () => {
   it('pushes a model and prints its version', async () => {
     const result = await maas(
       'models',
@@ -124,5 +125,69 @@ describe('maas models (CLI against the local stack)', () => {
     const text = stripVTControlCharacters(result.stdout);
     expect(text).toMatch(/USAGE maas models push \[OPTIONS\] <NAME> <FILE>/);
     expect(text).toMatch(/--description=<description>/);
+  });
+});
+
+describe('maas keys (CLI against the local stack)', () => {
+  it('creates a scoped key whose token works once, and lists it without secrets', async () => {
+    // Prepare + Act
+    const created = await maas(
+      'keys',
+      'create',
+      'reader',
+      '--models',
+      'demo,vad',
+      '--local',
+      '--json',
+    );
+    const { token } = JSON.parse(created.stdout) as { token: string };
+    const list = await maas('keys', 'list', '--local', '--json');
+    // Assess
+    expect(created.code).toBe(0);
+    const res = await fetch(`${local.url}/v2/health/ready`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(200);
+    expect(list.stdout).not.toContain(token.split('.')[2]);
+    expect(JSON.parse(list.stdout)).toContainEqual(
+      expect.objectContaining({
+        name: 'reader',
+        models: ['demo', 'vad'],
+        createdBy: expect.any(String),
+      }),
+    );
+  });
+
+  it('prints the secret first and warns it is shown once', async () => {
+    const created = await maas('keys', 'create', 'human', '--local');
+    const [first, , second] = created.stdout.split('\n');
+    expect(first).toMatch(/^maas\.human\.[A-Za-z0-9_-]{43}$/);
+    expect(second).toBe("API key 'human' for all models.");
+    expect(created.stdout).toMatch(/cannot show it again/);
+  });
+
+  it('revokes a key, and refuses to revoke it twice or to reuse its name', async () => {
+    await maas('keys', 'create', 'temp', '--local');
+    const revoked = await maas('keys', 'revoke', 'temp', '--local');
+    expect(revoked).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^revoked API key 'temp'/),
+    });
+    const again = await maas('keys', 'revoke', 'temp', '--local');
+    expect(again).toMatchObject({ code: 1, stderr: expect.stringMatching(/already revoked at/) });
+    const reuse = await maas('keys', 'create', 'temp', '--local');
+    expect(reuse).toMatchObject({ code: 1, stderr: expect.stringMatching(/already exists/) });
+    const table = await maas('keys', 'list', '--local');
+    expect(table.stdout).toMatch(/^temp\s+\*\s+revoked \d{4}-/m);
+  });
+
+  it.each([
+    [['keys', 'create', 'Bad Name', '--local'], /invalid key name "Bad Name"/],
+    [['keys', 'create', 'x', '--models', '../etc', '--local'], /invalid model name "..\/etc"/],
+    [['keys', 'revoke', 'nobody', '--local'], /no API key named 'nobody'/],
+  ])('refuses %j', async (args, reason) => {
+    const result = await maas(...args);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(reason);
   });
 });

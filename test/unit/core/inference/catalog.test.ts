@@ -1,0 +1,78 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it, jest } from '@jest/globals';
+import { ModelCatalog } from '../../../../core/inference/catalog.js';
+import { NotFoundError, UnavailableError } from '../../../../core/oip/errors.js';
+
+const record = (version: number, status = 'ready') => ({
+  name: 'm',
+  version,
+  sha256: 'a'.repeat(64),
+  size: 10,
+  objectKey: 'k',
+  signature: { inputs: [], outputs: [] },
+  createdAt: 't',
+  createdBy: 'u',
+  status,
+});
+
+/** A fake document client: GetCommand finds the head, QueryCommand lists the versions. */
+function fakeDdb(items: { head?: object; versions: object[] }) {
+  const send = jest.fn(async (command: { constructor: { name: string } }) => {
+    if (command.constructor.name === 'GetCommand') return { Item: items.head };
+    return { Items: items.versions };
+  });
+  return { ddb: { send } as unknown as DynamoDBDocumentClient, send };
+}
+
+describe('ModelCatalog', () => {
+  it('serves the newest ready version when none is named, never a retired one', async () => {
+    const { ddb } = fakeDdb({
+      head: { name: 'm', lastVersion: 3, createdAt: 't' },
+      versions: [record(1), record(2), record(3, 'retired')],
+    });
+    const catalog = new ModelCatalog({ ddb, modelsTable: 't' }, { ttlMs: 1000 });
+    expect((await catalog.resolve('m')).version).toBe(2);
+    await expect(catalog.resolve('m', 3)).rejects.toThrow("model 'm' version 3 is retired");
+    await expect(catalog.resolve('m', 9)).rejects.toThrow(NotFoundError);
+  });
+
+  it('reads DynamoDB once per TTL, for known and unknown models alike', async () => {
+    let now = 0;
+    const known = fakeDdb({
+      head: { name: 'm', lastVersion: 1, createdAt: 't' },
+      versions: [record(1)],
+    });
+    const catalog = new ModelCatalog(
+      { ddb: known.ddb, modelsTable: 't' },
+      { ttlMs: 1000, now: () => now },
+    );
+    await catalog.resolve('m');
+    await catalog.resolve('m', 1);
+    expect(known.send).toHaveBeenCalledTimes(2); // one head read + one version query
+    now = 1000;
+    await catalog.resolve('m');
+    expect(known.send).toHaveBeenCalledTimes(4);
+
+    const unknown = fakeDdb({ versions: [] });
+    const empty = new ModelCatalog(
+      { ddb: unknown.ddb, modelsTable: 't' },
+      { ttlMs: 1000, now: () => now },
+    );
+    await expect(empty.resolve('nope')).rejects.toThrow("model 'nope' not found");
+    await expect(empty.resolve('nope')).rejects.toThrow(NotFoundError);
+    expect(unknown.send).toHaveBeenCalledTimes(2);
+  });
+
+  it('turns a registry failure into a 503 and does not cache it', async () => {
+    const send = jest
+      .fn<() => Promise<unknown>>()
+      .mockRejectedValue(Object.assign(new Error('down'), { name: 'TimeoutError' }));
+    const catalog = new ModelCatalog(
+      { ddb: { send } as unknown as DynamoDBDocumentClient, modelsTable: 't' },
+      { ttlMs: 60_000 },
+    );
+    await expect(catalog.resolve('m')).rejects.toThrow(UnavailableError);
+    await expect(catalog.resolve('m')).rejects.toThrow('model registry unavailable: TimeoutError');
+    expect(send.mock.calls.length).toBe(4); // tried again: failures are not cached
+  });
+});

@@ -1,0 +1,51 @@
+import { describe, expect, it } from '@jest/globals';
+import { encodeInferResponse } from '../../../../core/oip/response.js';
+
+const y = { name: 'y', datatype: 'FP32' as const, shape: [2], data: Float32Array.from([1.5, -2]) };
+const z = {
+  name: 'z',
+  datatype: 'INT64' as const,
+  shape: [1],
+  data: BigInt64Array.from([2n ** 62n]),
+};
+
+describe('encodeInferResponse', () => {
+  it('writes the protocol JSON with the version as a string and the id echoed', () => {
+    const { body, headers } = encodeInferResponse({
+      modelName: 'm',
+      modelVersion: 3,
+      id: 'r1',
+      parameters: { trace: 'on', binary_data_output: false },
+      outputs: [y],
+      binaryOutputs: new Set(),
+    });
+    expect(headers).toEqual({ 'content-type': 'application/json' });
+    expect(JSON.parse(body.toString())).toEqual({
+      model_name: 'm',
+      model_version: '3',
+      id: 'r1',
+      parameters: { trace: 'on' },
+      outputs: [{ name: 'y', datatype: 'FP32', shape: [2], data: [1.5, -2] }],
+    });
+  });
+
+  it('puts binary outputs after the JSON header and says where the header ends', () => {
+    const { body, headers } = encodeInferResponse({
+      modelName: 'm',
+      modelVersion: 1,
+      id: undefined,
+      parameters: undefined,
+      outputs: [y, z],
+      binaryOutputs: new Set(['z']),
+    });
+    const length = Number(headers['inference-header-content-length']);
+    expect(headers['content-type']).toBe('application/octet-stream');
+    const json = JSON.parse(body.subarray(0, length).toString());
+    expect(json.outputs).toEqual([
+      { name: 'y', datatype: 'FP32', shape: [2], data: [1.5, -2] },
+      { name: 'z', datatype: 'INT64', shape: [1], parameters: { binary_data_size: 8 } },
+    ]);
+    expect(body.subarray(length).readBigInt64LE(0)).toBe(2n ** 62n);
+    expect(body.byteLength).toBe(length + 8);
+  });
+});

@@ -1,0 +1,159 @@
+import { describe, expect, it } from '@jest/globals';
+import { DATATYPE_NAMES, type Datatype } from '../../../../core/oip/datatypes.js';
+import { InvalidInputError } from '../../../../core/oip/errors.js';
+import type { RequestInput } from '../../../../core/oip/schemas.js';
+import {
+  decodeBinaryData,
+  decodeJsonData,
+  encodeBinaryData,
+  encodeJsonData,
+} from '../../../../core/oip/tensors.js';
+
+const input = (datatype: Datatype, data: unknown[]): RequestInput => ({
+  name: 'x',
+  datatype,
+  shape: [data.length],
+  data,
+});
+
+describe('decodeJsonData', () => {
+  it.each([
+    ['UINT8', [0, 255], Uint8Array.from([0, 255])],
+    ['INT8', [-128, 127], Int8Array.from([-128, 127])],
+    ['UINT16', [0, 65535], Uint16Array.from([0, 65535])],
+    ['INT16', [-32768, 32767], Int16Array.from([-32768, 32767])],
+    ['UINT32', [0, 4294967295], Uint32Array.from([0, 4294967295])],
+    ['INT32', [-2147483648, 2147483647], Int32Array.from([-2147483648, 2147483647])],
+    [
+      'INT64',
+      [-(2n ** 63n), 2n ** 63n - 1n, 3],
+      BigInt64Array.from([-(2n ** 63n), 2n ** 63n - 1n, 3n]),
+    ],
+    ['UINT64', [2n ** 64n - 1n, 0], BigUint64Array.from([2n ** 64n - 1n, 0n])],
+    ['FP16', [1, -2, 0.5], Uint16Array.from([0x3c00, 0xc000, 0x3800])],
+    ['FP32', [1.5, -0], Float32Array.from([1.5, -0])],
+    ['FP64', [1e300, 0.1], Float64Array.from([1e300, 0.1])],
+    ['BOOL', [true, false], Uint8Array.from([1, 0])],
+    ['BYTES', ['héllo', ''], ['héllo', '']],
+  ] as [Datatype, unknown[], unknown][])('decodes %s', (datatype, data, expected) => {
+    expect(decodeJsonData(input(datatype, data), datatype, data.length)).toEqual(expected);
+  });
+
+  it.each([
+    ['UINT8', 256],
+    ['UINT8', -1],
+    ['INT8', 128],
+    ['INT32', 2 ** 31],
+    ['INT32', 1.5],
+    ['UINT32', -1],
+    ['INT64', 2n ** 63n],
+    ['UINT64', -1],
+    ['INT64', 0.5],
+    ['BOOL', 1],
+    ['BYTES', 5],
+    ['FP32', null],
+    ['FP32', '1.0'],
+    ['INT16', true],
+  ] as [Datatype, unknown][])('refuses %s value %p with its range', (datatype, value) => {
+    expect(() => decodeJsonData(input(datatype, [value]), datatype, 1)).toThrow(InvalidInputError);
+    expect(() => decodeJsonData(input(datatype, [value]), datatype, 1)).toThrow(
+      /input 'x': element 0 is/,
+    );
+  });
+
+  it('says which datatype range an integer left', () => {
+    expect(() => decodeJsonData(input('INT8', [1, 300]), 'INT8', 2)).toThrow(
+      "input 'x': element 1 is 300; expected an integer in INT8's range -128..127",
+    );
+  });
+
+  it('refuses data that is not an array', () => {
+    expect(() =>
+      decodeJsonData({ name: 'x', datatype: 'FP32', shape: [1], data: 1 }, 'FP32', 1),
+    ).toThrow(/data must be an array/);
+  });
+});
+
+describe('decodeBinaryData', () => {
+  it('views aligned bytes without copying', () => {
+    const bytes = new Uint8Array(Float32Array.from([1, 2]).buffer);
+    const data = decodeBinaryData(input('FP32', [0, 0]), 'FP32', 2, bytes) as Float32Array;
+    expect(data).toEqual(Float32Array.from([1, 2]));
+    expect(data.buffer).toBe(bytes.buffer);
+  });
+
+  it('copies misaligned bytes once', () => {
+    const backing = new Uint8Array(9);
+    backing.set(new Uint8Array(Float64Array.from([2.5]).buffer), 1);
+    expect(decodeBinaryData(input('FP64', [0]), 'FP64', 1, backing.subarray(1))).toEqual(
+      Float64Array.from([2.5]),
+    );
+  });
+
+  it('refuses a byte count that disagrees with the shape', () => {
+    expect(() => decodeBinaryData(input('INT32', [0, 0]), 'INT32', 2, new Uint8Array(7))).toThrow(
+      /binary_data_size is 7 bytes but shape \[2\] of INT32 needs 8/,
+    );
+  });
+
+  it('decodes length-prefixed BYTES and refuses invalid UTF-8 or lying lengths', () => {
+    const encoded = Buffer.concat([
+      Buffer.from([2, 0, 0, 0]),
+      Buffer.from('hi'),
+      Buffer.from([0, 0, 0, 0]),
+    ]);
+    expect(decodeBinaryData(input('BYTES', ['', '']), 'BYTES', 2, encoded)).toEqual(['hi', '']);
+    const invalid = Buffer.concat([Buffer.from([2, 0, 0, 0]), Buffer.from([0xc3, 0x28])]);
+    expect(() => decodeBinaryData(input('BYTES', ['']), 'BYTES', 1, invalid)).toThrow(
+      /not valid UTF-8/,
+    );
+    const lying = Buffer.concat([Buffer.from([200, 0, 0, 0]), Buffer.from('hi')]);
+    expect(() => decodeBinaryData(input('BYTES', ['']), 'BYTES', 1, lying)).toThrow(
+      /claims 200 bytes; only 2 remain/,
+    );
+  });
+
+  it('refuses BOOL bytes other than 0 and 1', () => {
+    expect(() => decodeBinaryData(input('BOOL', [0]), 'BOOL', 1, Uint8Array.from([2]))).toThrow(
+      /neither 0 nor 1/,
+    );
+  });
+});
+
+describe('encodeJsonData / encodeBinaryData', () => {
+  it('prints exact 64-bit integers and booleans', () => {
+    expect(
+      encodeJsonData({
+        name: 'y',
+        datatype: 'INT64',
+        shape: [2],
+        data: BigInt64Array.from([2n ** 63n - 1n, -1n]),
+      }),
+    ).toBe('9223372036854775807,-1');
+    expect(
+      encodeJsonData({ name: 'y', datatype: 'BOOL', shape: [2], data: Uint8Array.from([1, 0]) }),
+    ).toBe('true,false');
+    expect(encodeJsonData({ name: 'y', datatype: 'BYTES', shape: [1], data: ['a"b'] })).toBe(
+      '"a\\"b"',
+    );
+  });
+
+  it('prints floats with the digits JSON.stringify uses, and non-finite values as null', () => {
+    const data = Float32Array.from([0.1, 1, -2.5]);
+    expect(encodeJsonData({ name: 'y', datatype: 'FP32', shape: [3], data })).toBe(
+      JSON.stringify([...data]).slice(1, -1),
+    );
+    const odd = Float32Array.from([Number.NaN, Number.POSITIVE_INFINITY, 1]);
+    expect(encodeJsonData({ name: 'y', datatype: 'FP32', shape: [3], data: odd })).toBe(
+      'null,null,1',
+    );
+  });
+
+  it('lays out every fixed-size datatype as its raw little-endian bytes', () => {
+    for (const datatype of DATATYPE_NAMES.filter((d) => d !== 'BYTES')) {
+      const data = decodeJsonData(input(datatype, datatype === 'BOOL' ? [true] : [1]), datatype, 1);
+      const bytes = encodeBinaryData({ name: 'y', datatype, shape: [1], data });
+      expect(decodeBinaryData(input(datatype, [0]), datatype, 1, bytes.slice())).toEqual(data);
+    }
+  });
+});
