@@ -4,6 +4,7 @@
 /** @type {import('ts-jest').JestConfigWithTsJest['projects'][number]} */
 const shared = {
   testEnvironment: '<rootDir>/test/helpers/ort-environment.cjs',
+  setupFiles: ['<rootDir>/test/helpers/setup-env.cjs'],
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
     // Sources import siblings as './x.js' (NodeNext); jest resolves the .ts file.

@@ -28,6 +28,8 @@ const ConfigSchema = z.object({
         .filter((m) => m !== ''),
     ),
   intraOpThreads: int(1).default(availableParallelism()),
+  /** How long a retired version's bytes are kept before `maas gc` may remove them. */
+  retiredRetentionDays: int(0).default(30),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -46,6 +48,7 @@ export const ENV = {
   keyCacheTtlMs: 'MAAS_KEY_CACHE_TTL_MS',
   preloadModels: 'MAAS_PRELOAD_MODELS',
   intraOpThreads: 'MAAS_INTRA_OP_THREADS',
+  retiredRetentionDays: 'MAAS_RETIRED_RETENTION_DAYS',
 } as const satisfies Record<keyof Config, string>;
 
 /** Builds the typed config from an environment once, at cold start; a bad value fails right here. */

@@ -1,11 +1,16 @@
 import { getHead, listVersions, type RegistryDeps } from '../models/registry.js';
-import type { ModelHead, ModelVersion } from '../models/schemas.js';
+import { type ModelHead, type ModelVersion, statusOf } from '../models/schemas.js';
 import { NotFoundError, UnavailableError } from '../oip/errors.js';
 
 export interface CatalogOptions {
-  /** How long a model's records are trusted before they are read again. */
+  /**
+   * How long a model's records (routing included) are trusted before they are read again: a promote
+   * or rollback reaches every serving process within this time.
+   */
   readonly ttlMs: number;
   readonly now?: () => number;
+  /** Picks canary or stable per request; a number in [0, 1). */
+  readonly random?: () => number;
 }
 
 /** What the serving path knows about one model: its head and every version. */
@@ -43,20 +48,38 @@ export class ModelCatalog {
   }
 
   /**
-   * The version that serves a request: the one named, or without a version the model's newest ready
-   * one (OIP lets the server choose by its own policy). Retired versions are never served.
+   * The version that serves a request: the one named (unless retired), or without a version the
+   * routing's choice: the canary for its weight's share of requests, else stable, else (no stable yet)
+   * the newest ready version, so a first push just works. OIP lets the server choose by its own policy.
    */
   async resolve(name: string, version?: number): Promise<ModelVersion> {
-    const { versions } = await this.model(name);
-    if (version === undefined) {
-      const newest = versions.findLast((v) => v.status === 'ready');
-      if (newest === undefined) throw new NotFoundError(`model '${name}' has no ready version`);
-      return newest;
-    }
+    const { head, versions } = await this.model(name);
+    if (version === undefined) return this.#route(head, versions);
     const found = versions.find((v) => v.version === version);
     if (found === undefined) throw new NotFoundError(`model '${name}' has no version ${version}`);
-    if (found.status !== 'ready')
-      throw new NotFoundError(`model '${name}' version ${version} is ${found.status}`);
+    if (statusOf(head, version) === 'retired') {
+      throw new NotFoundError(`model '${name}' version ${version} is retired`);
+    }
+    return found;
+  }
+
+  #route(head: ModelHead, versions: readonly ModelVersion[]): ModelVersion {
+    if (head.stable === undefined) {
+      const newest = versions.findLast((v) => statusOf(head, v.version) === 'ready');
+      if (newest === undefined)
+        throw new NotFoundError(`model '${head.name}' has no ready version`);
+      return newest;
+    }
+    const canary =
+      head.canary !== undefined &&
+      (this.#options.random ?? Math.random)() * 100 < (head.canaryWeight ?? 0);
+    const chosen = canary ? head.canary : head.stable;
+    const found = versions.find((v) => v.version === chosen);
+    // Head and versions are read in that order, so a version the head names is always in the list.
+    if (found === undefined)
+      throw new UnavailableError(
+        `model '${head.name}' routes to version ${chosen}, which is not readable`,
+      );
     return found;
   }
 
@@ -79,14 +102,15 @@ export class ModelCatalog {
 
   async #read(name: string): Promise<ModelEntry | undefined> {
     try {
-      const [head, versions] = await Promise.all([
-        getHead(this.#deps, name).catch((error: unknown) => {
-          if (error instanceof NotFoundError) return undefined;
-          throw error;
-        }),
-        listVersions(this.#deps, name),
-      ]);
-      return head === undefined ? undefined : { head, versions };
+      // Head first, then versions: any version the head routes to was written before it, so the
+      // version list read afterwards always holds it.
+      const head = await getHead(this.#deps, name).catch((error: unknown) => {
+        if (error instanceof NotFoundError) return undefined;
+        throw error;
+      });
+      return head === undefined
+        ? undefined
+        : { head, versions: await listVersions(this.#deps, name) };
     } catch (error) {
       throw new UnavailableError(`model registry unavailable: ${(error as Error).name}`, {
         cause: error,

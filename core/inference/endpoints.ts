@@ -1,6 +1,6 @@
 import { authorizeModel, mayUse, type Principal } from '../auth/api-keys.js';
 import { getHead, listModels, listVersions, type RegistryDeps } from '../models/registry.js';
-import type { TensorSpec } from '../models/schemas.js';
+import { statusOf, type TensorSpec } from '../models/schemas.js';
 import { InvalidInputError, NotFoundError, UnavailableError } from '../oip/errors.js';
 import { decodeInferRequest, type ParsedInferRequest } from '../oip/request.js';
 import type { InferResult } from '../oip/response.js';
@@ -48,14 +48,16 @@ export async function serverReady(deps: ServingDeps): Promise<void> {
 /** GET /v2/models/{name}[/versions/{v}]: the signature of the version that would serve. */
 export async function modelMetadata(deps: ServingDeps, principal: Principal, ref: ModelRef) {
   authorizeModel(principal, ref.name);
-  const [version, { versions }] = await Promise.all([
+  const [version, { head, versions }] = await Promise.all([
     deps.catalog.resolve(ref.name, ref.version),
     deps.catalog.model(ref.name),
   ]);
   const spec = (s: TensorSpec) => ({ name: s.name, datatype: s.datatype, shape: s.shape });
   return {
     name: version.name,
-    versions: versions.filter((v) => v.status === 'ready').map((v) => String(v.version)),
+    versions: versions
+      .filter((v) => statusOf(head, v.version) === 'ready')
+      .map((v) => String(v.version)),
     platform: PLATFORM,
     inputs: version.signature.inputs.map(spec),
     outputs: version.signature.outputs.map(spec),
@@ -82,16 +84,20 @@ export async function repositoryIndex(
   options: { ready?: boolean | undefined },
 ) {
   const heads = (await listModels(deps.registry)).filter((h) => mayUse(principal, h.name));
-  const versions = await Promise.all(heads.map((h) => listVersions(deps.registry, h.name)));
-  return versions
-    .flat()
-    .map((v) => ({
-      name: v.name,
-      version: String(v.version),
-      state: v.status === 'ready' ? 'READY' : 'UNAVAILABLE',
-      reason: v.status === 'ready' ? '' : v.status,
-    }))
-    .filter((entry) => !options.ready || entry.state === 'READY');
+  const versions = await Promise.all(
+    heads.map(async (head) =>
+      (await listVersions(deps.registry, head.name)).map((v) => {
+        const status = statusOf(head, v.version);
+        return {
+          name: v.name,
+          version: String(v.version),
+          state: status === 'ready' ? 'READY' : 'UNAVAILABLE',
+          reason: status === 'ready' ? '' : status,
+        };
+      }),
+    ),
+  );
+  return versions.flat().filter((entry) => !options.ready || entry.state === 'READY');
 }
 
 /** POST /v2/models/{name}[/versions/{v}]/infer */
@@ -109,7 +115,7 @@ export async function infer(
       // The request already fits the signature, so what onnxruntime still refuses is a value the
       // model cannot take (a dimension its operators reject): the client's to fix, not a 500.
       throw new InvalidInputError(
-        `model '${version.name}' rejected the input: ${(error as Error).message}`,
+        `model '${version.name}' rejected the input: ${runtimeReason(error)}`,
       );
     }),
   );
@@ -121,4 +127,16 @@ export async function infer(
     outputs,
     binaryOutputs: request.binaryOutputs,
   };
+}
+
+/**
+ * onnxruntime's message without its internals: source paths and C++ signatures mean nothing to a client
+ * and reveal the build. What is left names the operator and the mismatch.
+ */
+export function runtimeReason(error: unknown): string {
+  return String((error as Error).message ?? error)
+    .replace(/\S*\/[\w./-]+\.(?:h|cc|cpp|hpp):\d+\s*/g, '')
+    .replace(/\b(?:\w+\s+)?\w+(?:::\w+)+\([^)]*\)\s*/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 }

@@ -64,8 +64,9 @@ async function createSession(
   options: ort.InferenceSession.SessionOptions,
 ): Promise<ort.InferenceSession> {
   try {
-    // logSeverityLevel 3: onnxruntime's warnings go to stderr unstructured; errors still surface here.
-    return await ort.InferenceSession.create(bytes, { logSeverityLevel: 3, ...options });
+    // Fatal only: onnxruntime's own log lines go to stderr unstructured; every error still surfaces
+    // as an exception, which maas logs and answers with.
+    return await ort.InferenceSession.create(bytes, { logSeverityLevel: 4, ...options });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new InvalidModelError(`not a loadable ONNX model: ${reason}`);

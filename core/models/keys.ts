@@ -5,6 +5,7 @@
  *   MODELS          / <name>                 one head per model: version counter, routing; a Query lists models
  *   MODEL#<name>    / VERSION#<0000000001>   an immutable version; zero-padded so sk order is version order
  *   MODEL#<name>    / SHA256#<hex>           claims a content hash for one version, so identical pushes dedupe
+ *   MODEL#<name>    / CHANGE#<0000000001>    one routing change (history), by revision
  * bucket:
  *   models/<name>/<sha256>.onnx              content-addressed, so a retried upload rewrites identical bytes
  */
@@ -13,6 +14,7 @@ export const TABLE_KEY = { partition: 'pk', sort: 'sk' } as const;
 export const HEADS_PARTITION = 'MODELS';
 const VERSION_PREFIX = 'VERSION#';
 const SHA_PREFIX = 'SHA256#';
+const CHANGE_PREFIX = 'CHANGE#';
 
 export interface TableKey {
   readonly pk: string;
@@ -34,6 +36,15 @@ export function versionKey(name: string, version: number): TableKey {
 /** The key condition that selects every version of a model, in version order. */
 export function versionsQuery(name: string): { pk: string; skPrefix: string } {
   return { pk: modelPartition(name), skPrefix: VERSION_PREFIX };
+}
+
+export function changeKey(name: string, revision: number): TableKey {
+  return { pk: modelPartition(name), sk: `${CHANGE_PREFIX}${String(revision).padStart(10, '0')}` };
+}
+
+/** The key condition that selects a model's routing history. */
+export function changesQuery(name: string): { pk: string; skPrefix: string } {
+  return { pk: modelPartition(name), skPrefix: CHANGE_PREFIX };
 }
 
 export function shaClaimKey(name: string, sha256: string): TableKey {

@@ -70,7 +70,6 @@ export async function pushModel(deps: ModelStoreDeps, input: PushInput): Promise
     createdAt: now.toISOString(),
     createdBy: input.createdBy,
     ...(description === undefined ? {} : { description }),
-    status: 'ready',
   };
   try {
     await putVersion(deps, record);

@@ -9,6 +9,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../oip/errors.js';
 import {
+  changeKey,
+  changesQuery,
   HEADS_PARTITION,
   headKey,
   shaClaimKey,
@@ -17,6 +19,8 @@ import {
   versionsQuery,
 } from './keys.js';
 import {
+  type Change,
+  ChangeSchema,
   type ModelHead,
   ModelHeadSchema,
   type ModelVersion,
@@ -100,6 +104,94 @@ export async function getHead(deps: RegistryDeps, name: string): Promise<ModelHe
   return ModelHeadSchema.parse(item);
 }
 
+/** The head's routing fields a change rewrites; everything else in the head is left alone. */
+export type HeadRouting = Pick<
+  ModelHead,
+  'stable' | 'canary' | 'canaryWeight' | 'previousStables' | 'retired'
+>;
+
+/**
+ * Writes a routing change in one conditional update of the model's head: it applies only if the head
+ * is still at the revision the change was planned from. Returns false when it was not (someone else
+ * changed the model meanwhile), having changed nothing.
+ */
+export async function updateRouting(
+  deps: RegistryDeps,
+  name: string,
+  seenRevision: number,
+  next: HeadRouting,
+  change: Change,
+): Promise<boolean> {
+  const set: Record<string, unknown> = {
+    revision: change.revision,
+    previousStables: next.previousStables,
+    retired: next.retired,
+    lastChange: change,
+  };
+  const remove: string[] = [];
+  for (const field of ['stable', 'canary', 'canaryWeight'] as const) {
+    if (next[field] === undefined) remove.push(field);
+    else set[field] = next[field];
+  }
+  const names = Object.fromEntries([...Object.keys(set), ...remove].map((f) => [`#${f}`, f]));
+  const values = Object.fromEntries(Object.entries(set).map(([f, v]) => [`:${f}`, v]));
+  try {
+    await deps.ddb.send(
+      new UpdateCommand({
+        TableName: deps.modelsTable,
+        Key: headKey(name),
+        UpdateExpression:
+          `SET ${Object.keys(set)
+            .map((f) => `#${f} = :${f}`)
+            .join(', ')}` +
+          (remove.length === 0 ? '' : ` REMOVE ${remove.map((f) => `#${f}`).join(', ')}`),
+        // A head that never changed has no revision attribute yet: that is revision 0.
+        ConditionExpression:
+          seenRevision === 0
+            ? 'attribute_exists(pk) AND attribute_not_exists(#revision)'
+            : 'attribute_exists(pk) AND #revision = :seen',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: {
+          ...values,
+          ...(seenRevision === 0 ? {} : { ':seen': seenRevision }),
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+/** Records a change in the model's history; writing the same revision twice is harmless. */
+export async function putChange(deps: RegistryDeps, name: string, change: Change): Promise<void> {
+  try {
+    await putOnce(deps, changeKey(name, change.revision), change, () => undefined);
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+}
+
+/** A model's routing changes, newest first. */
+export async function listChanges(
+  deps: RegistryDeps,
+  name: string,
+  limit?: number,
+): Promise<Change[]> {
+  const { pk, skPrefix } = changesQuery(name);
+  const items = await queryAll(
+    deps,
+    {
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+      ScanIndexForward: false,
+    },
+    limit,
+  );
+  return items.map((item) => ChangeSchema.parse(item));
+}
+
 /** The version that claimed these bytes, if any push got that far. */
 export async function findShaClaim(
   deps: RegistryDeps,
@@ -160,15 +252,21 @@ async function getItem(
 async function queryAll(
   deps: RegistryDeps,
   input: Omit<QueryCommandInput, 'TableName'>,
+  limit = Number.POSITIVE_INFINITY,
 ): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
   do {
     const out = await deps.ddb.send(
-      new QueryCommand({ ...input, TableName: deps.modelsTable, ExclusiveStartKey: start }),
+      new QueryCommand({
+        ...input,
+        TableName: deps.modelsTable,
+        ExclusiveStartKey: start,
+        ...(Number.isFinite(limit) ? { Limit: limit - items.length } : {}),
+      }),
     );
     items.push(...(out.Items ?? []));
     start = out.LastEvaluatedKey;
-  } while (start !== undefined);
+  } while (start !== undefined && items.length < limit);
   return items;
 }

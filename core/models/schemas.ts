@@ -15,9 +15,10 @@ export const SignatureSchema = z.object({
 });
 export type Signature = z.infer<typeof SignatureSchema>;
 
-export const VersionStatusSchema = z.enum(['ready', 'retired']);
-
-/** An immutable model version as stored in DynamoDB (less its key attributes). */
+/**
+ * An immutable model version as stored in DynamoDB (less its key attributes). Whether it still serves
+ * is not stored here but in the model's head (see `retired`), so every routing change is one write.
+ */
 export const ModelVersionSchema = z.object({
   name: z.string(),
   version: z.number().int().positive(),
@@ -28,14 +29,63 @@ export const ModelVersionSchema = z.object({
   createdAt: z.string(),
   createdBy: z.string(),
   description: z.string().optional(),
-  status: VersionStatusSchema,
 });
 export type ModelVersion = z.infer<typeof ModelVersionSchema>;
 
-/** One record per model: the version counter, and (later) what serves unversioned traffic. */
-export const ModelHeadSchema = z.object({
+/** What serves a model's unversioned traffic. With no stable version, the newest ready version does. */
+export const RoutingSchema = z.object({
+  stable: z.number().int().positive().optional(),
+  canary: z.number().int().positive().optional(),
+  /** Percent of unversioned requests the canary gets, 1-99. */
+  canaryWeight: z.number().int().min(1).max(99).optional(),
+});
+export type Routing = z.infer<typeof RoutingSchema>;
+
+export const RetirementSchema = z.object({
+  at: z.string(),
+  by: z.string(),
+  reason: z.string().optional(),
+});
+export type Retirement = z.infer<typeof RetirementSchema>;
+
+export const CHANGE_ACTIONS = ['promote', 'canary', 'clear-canary', 'rollback', 'retire'] as const;
+
+/** One routing change: who made it, when, what it changed from and to, and why. */
+export const ChangeSchema = z.object({
+  revision: z.number().int().positive(),
+  at: z.string(),
+  by: z.string(),
+  action: z.enum(CHANGE_ACTIONS),
+  version: z.number().int().positive().optional(),
+  from: RoutingSchema,
+  to: RoutingSchema,
+  reason: z.string().optional(),
+});
+export type Change = z.infer<typeof ChangeSchema>;
+
+/**
+ * One record per model, holding everything mutable about it: the version counter, the routing, the
+ * retired versions, and the revision every routing change is conditioned on. Keeping all of it in one
+ * item makes each change a single conditional write (DynamoDB transactions are not needed, and the
+ * local emulator has none).
+ */
+export const ModelHeadSchema = RoutingSchema.extend({
   name: z.string(),
   lastVersion: z.number().int().nonnegative(),
   createdAt: z.string(),
+  /** 0 until the first routing change. */
+  revision: z.number().int().nonnegative().default(0),
+  /** Earlier stable versions, oldest first: where `rollback` goes. */
+  previousStables: z.array(z.number().int().positive()).default([]),
+  /** Retired versions by number: never served again; their bytes are kept for the retention period. */
+  retired: z.record(z.string(), RetirementSchema).default({}),
+  /** The newest change, written with the routing itself, so history survives a crash before its entry. */
+  lastChange: ChangeSchema.optional(),
 });
 export type ModelHead = z.infer<typeof ModelHeadSchema>;
+
+export type VersionStatus = 'ready' | 'retired';
+
+export function statusOf(head: ModelHead, version: number): VersionStatus {
+  return Object.hasOwn(head.retired, String(version)) ? 'retired' : 'ready';
+}

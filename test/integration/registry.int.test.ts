@@ -50,7 +50,6 @@ describe('model registry (local emulators)', () => {
       size: bytes.byteLength,
       createdBy: 'tester',
       description: 'Silero VAD v5',
-      status: 'ready',
       signature: {
         inputs: [
           { name: 'input', datatype: 'FP32', shape: [-1, -1] },

@@ -3,7 +3,7 @@ import { describe, expect, it, jest } from '@jest/globals';
 import { ModelCatalog } from '../../../../core/inference/catalog.js';
 import { NotFoundError, UnavailableError } from '../../../../core/oip/errors.js';
 
-const record = (version: number, status = 'ready') => ({
+const record = (version: number) => ({
   name: 'm',
   version,
   sha256: 'a'.repeat(64),
@@ -12,7 +12,6 @@ const record = (version: number, status = 'ready') => ({
   signature: { inputs: [], outputs: [] },
   createdAt: 't',
   createdBy: 'u',
-  status,
 });
 
 /** A fake document client: GetCommand finds the head, QueryCommand lists the versions. */
@@ -27,8 +26,8 @@ function fakeDdb(items: { head?: object; versions: object[] }) {
 describe('ModelCatalog', () => {
   it('serves the newest ready version when none is named, never a retired one', async () => {
     const { ddb } = fakeDdb({
-      head: { name: 'm', lastVersion: 3, createdAt: 't' },
-      versions: [record(1), record(2), record(3, 'retired')],
+      head: { name: 'm', lastVersion: 3, createdAt: 't', retired: { '3': { at: 't', by: 'u' } } },
+      versions: [record(1), record(2), record(3)],
     });
     const catalog = new ModelCatalog({ ddb, modelsTable: 't' }, { ttlMs: 1000 });
     expect((await catalog.resolve('m')).version).toBe(2);
@@ -60,7 +59,24 @@ describe('ModelCatalog', () => {
     );
     await expect(empty.resolve('nope')).rejects.toThrow("model 'nope' not found");
     await expect(empty.resolve('nope')).rejects.toThrow(NotFoundError);
-    expect(unknown.send).toHaveBeenCalledTimes(2);
+    expect(unknown.send).toHaveBeenCalledTimes(1); // the missing head alone: no version query
+  });
+
+  it('routes unversioned requests to the canary for its weight, else to stable', async () => {
+    const { ddb } = fakeDdb({
+      head: { name: 'm', lastVersion: 3, createdAt: 't', stable: 1, canary: 3, canaryWeight: 20 },
+      versions: [record(1), record(2), record(3)],
+    });
+    let draw = 0;
+    const catalog = new ModelCatalog(
+      { ddb, modelsTable: 't' },
+      { ttlMs: 1000, random: () => draw },
+    );
+    draw = 0.19;
+    expect((await catalog.resolve('m')).version).toBe(3);
+    draw = 0.2;
+    expect((await catalog.resolve('m')).version).toBe(1);
+    expect((await catalog.resolve('m', 2)).version).toBe(2); // explicit versions bypass routing
   });
 
   it('turns a registry failure into a 503 and does not cache it', async () => {
@@ -73,6 +89,6 @@ describe('ModelCatalog', () => {
     );
     await expect(catalog.resolve('m')).rejects.toThrow(UnavailableError);
     await expect(catalog.resolve('m')).rejects.toThrow('model registry unavailable: TimeoutError');
-    expect(send.mock.calls.length).toBe(4); // tried again: failures are not cached
+    expect(send.mock.calls.length).toBe(2); // tried again: failures are not cached
   });
 });

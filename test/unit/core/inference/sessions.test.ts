@@ -12,7 +12,6 @@ const version = (name: string, size = 100): ModelVersion => ({
   signature: { inputs: [], outputs: [] },
   createdAt: '',
   createdBy: '',
-  status: 'ready',
 });
 
 function fakeRunner(): Runner & { release: jest.Mock<() => Promise<void>> } {
