@@ -46,3 +46,21 @@ export const strictArgs = defineCittyPlugin({
     }
   },
 });
+
+/** Flags every routing change takes. */
+export const changeArgs = {
+  reason: { type: 'string', description: 'Why: recorded in the model history', valueHint: 'text' },
+  revision: {
+    type: 'string',
+    description: 'Only change if the model is still at this revision (from `describe`)',
+    valueHint: 'N',
+  },
+} as const satisfies ArgsDef;
+
+/** Parses a whole number flag, or says which flag was wrong. */
+export function integerFlag(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,9}$/.test(value))
+    throw new UsageError(`--${flag} takes a whole number, not '${value}'`);
+  return Number(value);
+}

@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { type Clients, createClients } from '../core/clients.js';
-import { ENV, loadConfig } from '../core/config.js';
+import { type Config, ENV, loadConfig } from '../core/config.js';
 import type { ModelStoreDeps } from '../core/models/push.js';
 import { DEFAULT_STACK_PREFIX, STACK_OUTPUTS, stackNames } from '../core/stack-outputs.js';
 import { maasHome, readLocalState } from '../local/home.js';
@@ -12,6 +12,8 @@ import { UsageError } from './errors.js';
 
 /** A maas the CLI talks to: its stores, its API, and who is calling. */
 export interface Target {
+  /** Settings from the environment (e.g. MAAS_RETIRED_RETENTION_DAYS), endpoints from the target. */
+  readonly config: Config;
   readonly deps: ModelStoreDeps & { readonly keysTable: string };
   readonly url: string;
   /** Who the caller is, recorded with every change: the OS user locally, the STS caller ARN on AWS. */
@@ -29,9 +31,14 @@ async function localTarget(): Promise<Target> {
   if (state === undefined) {
     throw new UsageError(`no local maas is running from ${home}: start one with \`npm start\``);
   }
-  const config = loadConfig({ ...localEnv(state, state), [ENV.region]: state.region });
+  const config = loadConfig({
+    ...process.env,
+    ...localEnv(state, state),
+    [ENV.region]: state.region,
+  });
   const clients = createClients(config);
   return {
+    config,
     deps: { ...clients, ...state },
     url: state.url,
     identity: async () => userInfo().username,
@@ -64,9 +71,11 @@ async function awsTarget(args: TargetArgs): Promise<Target> {
     modelsTable: output(STACK_OUTPUTS.modelsTable),
     keysTable: output(STACK_OUTPUTS.keysTable),
   };
-  const clients = createClients(loadConfig({ [ENV.region]: region }));
+  const config = loadConfig({ ...process.env, [ENV.region]: region });
+  const clients = createClients(config);
   const sts = new STSClient({ region });
   return {
+    config,
     deps: { ...clients, ...resources },
     url: output(STACK_OUTPUTS.apiUrl),
     identity: async () => (await sts.send(new GetCallerIdentityCommand({}))).Arn ?? 'unknown',

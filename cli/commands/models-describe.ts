@@ -1,7 +1,8 @@
 import { defineCommand } from 'citty';
-import { parseVersion } from '../../core/models/names.js';
-import { getHead, getVersion, listVersions } from '../../core/models/registry.js';
-import type { ModelVersion, TensorSpec } from '../../core/models/schemas.js';
+import { describeModel, type VersionView, viewOf } from '../../core/models/describe.js';
+import { checkModelName, parseVersion } from '../../core/models/names.js';
+import { getVersion } from '../../core/models/registry.js';
+import type { ModelHead, TensorSpec } from '../../core/models/schemas.js';
 import { strictArgs, targetArgs } from '../args.js';
 import { formatBytes, printFields, printJson, printLine, printTable } from '../output.js';
 import { withTarget } from '../target.js';
@@ -9,7 +10,7 @@ import { withTarget } from '../target.js';
 export const modelsDescribeCommand = defineCommand({
   meta: {
     name: 'describe',
-    description: 'Show a model and its versions, or one version in detail',
+    description: 'Show a model: routing (stable, canary) and versions, or one version in detail',
   },
   plugins: [strictArgs],
   args: {
@@ -19,20 +20,29 @@ export const modelsDescribeCommand = defineCommand({
   },
   async run({ args }) {
     await withTarget(args, async (target) => {
+      const retention = { retiredRetentionDays: target.config.retiredRetentionDays };
+      const model = await describeModel(target.deps, checkModelName(args.name), retention);
       if (args.version !== undefined) {
-        const version = await getVersion(target.deps, args.name, parseVersion(args.version));
+        const record = await getVersion(target.deps, args.name, parseVersion(args.version));
+        const version = viewOf(model.head, record, retention.retiredRetentionDays);
         return args.json ? printJson(version) : printVersion(version);
       }
-      const [head, versions] = await Promise.all([
-        getHead(target.deps, args.name),
-        listVersions(target.deps, args.name),
-      ]);
+      const { head, versions } = model;
       if (args.json) return printJson({ ...head, versions });
-      printFields({ name: head.name, created: head.createdAt, versions: versions.length });
+      printFields({
+        name: head.name,
+        created: head.createdAt,
+        serving: routingLine(head, versions),
+        revision: head.revision,
+        rollback:
+          head.previousStables.length === 0
+            ? 'nowhere (no earlier stable version)'
+            : `to version ${head.previousStables.at(-1)}`,
+      });
       printLine();
       printTable(versions.toReversed(), {
         version: (v) => String(v.version),
-        status: (v) => v.status,
+        status: (v) => v.role ?? v.status,
         size: (v) => formatBytes(v.size),
         sha256: (v) => v.sha256.slice(0, 12),
         created: (v) => v.createdAt,
@@ -43,11 +53,28 @@ export const modelsDescribeCommand = defineCommand({
   },
 });
 
-function printVersion(v: ModelVersion): void {
+/** What unversioned requests get, in words. */
+export function routingLine(head: ModelHead, versions: readonly VersionView[]): string {
+  if (head.stable === undefined) {
+    const newest = versions.findLast((v) => v.status === 'ready');
+    return newest === undefined
+      ? 'nothing (no ready version)'
+      : `newest version ${newest.version} (no stable version yet)`;
+  }
+  if (head.canary === undefined) return `stable ${head.stable} (100%)`;
+  const weight = head.canaryWeight ?? 0;
+  return `stable ${head.stable} (${100 - weight}%), canary ${head.canary} (${weight}%)`;
+}
+
+function printVersion(v: VersionView): void {
   printFields({
     name: v.name,
     version: v.version,
-    status: v.status,
+    status: v.role === undefined ? v.status : `${v.status} (${v.role})`,
+    retired:
+      v.retiredAt === undefined
+        ? undefined
+        : `${v.retiredAt}; bytes kept until ${v.bytesKeptUntil}`,
     size: formatBytes(v.size),
     sha256: v.sha256,
     created: v.createdAt,

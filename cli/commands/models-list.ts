@@ -5,7 +5,7 @@ import { printJson, printLine, printTable } from '../output.js';
 import { withTarget } from '../target.js';
 
 export const modelsListCommand = defineCommand({
-  meta: { name: 'list', description: 'List models and their latest versions' },
+  meta: { name: 'list', description: 'List models: latest version, stable, canary' },
   plugins: [strictArgs],
   args: { ...targetArgs },
   async run({ args }) {
@@ -17,6 +17,8 @@ export const modelsListCommand = defineCommand({
       printTable(models, {
         name: (m) => m.name,
         latest: (m) => String(m.lastVersion),
+        stable: (m) => (m.stable === undefined ? '-' : String(m.stable)),
+        canary: (m) => (m.canary === undefined ? '-' : `${m.canary} (${m.canaryWeight}%)`),
         created: (m) => m.createdAt,
       });
     });

@@ -53,8 +53,8 @@ describe('maas models (CLI against the local stack)', () => {
 
   it('lists models as a table and as JSON', async () => {
     const table = await maas('models', 'list', '--local');
-    expect(table.stdout.split('\n')[0]).toMatch(/^NAME\s+LATEST\s+CREATED$/);
-    expect(table.stdout).toMatch(/^vad\s+1\s+\d{4}-/m);
+    expect(table.stdout.split('\n')[0]).toMatch(/^NAME\s+LATEST\s+STABLE\s+CANARY\s+CREATED$/);
+    expect(table.stdout).toMatch(/^vad\s+1\s+-\s+-\s+\d{4}-/m);
     const json = await maas('models', 'list', '--local', '--json');
     expect(JSON.parse(json.stdout)).toEqual([
       expect.objectContaining({ name: 'big', lastVersion: 1 }),
@@ -125,6 +125,75 @@ describe('maas models (CLI against the local stack)', () => {
     const text = stripVTControlCharacters(result.stdout);
     expect(text).toMatch(/USAGE maas models push \[OPTIONS\] <NAME> <FILE>/);
     expect(text).toMatch(/--description=<description>/);
+  });
+});
+
+describe('maas models promote/canary/rollback/history (CLI)', () => {
+  it('changes routing step by step and prints each change on one line', async () => {
+    // Prepare: three versions of one model
+    for (const seed of [1, 2, 3]) {
+      const dir = await mkdtemp(join(tmpdir(), 'maas-cli-'));
+      await writeFile(join(dir, 'm.onnx'), largeModel(64, seed));
+      expect((await maas('models', 'push', 'routed', join(dir, 'm.onnx'), '--local')).code).toBe(0);
+    }
+    // Act + Assess
+    expect(
+      (await maas('models', 'promote', 'routed', '1', '--reason', 'launch', '--local')).stdout,
+    ).toBe('routed: promote 1 (no stable -> stable 1), revision 1\n');
+    expect(
+      (await maas('models', 'canary', 'routed', '2', '--weight', '10', '--local')).stdout,
+    ).toBe('routed: canary 2 (stable 1 -> stable 1, canary 2 at 10%), revision 2\n');
+    const describe = await maas('models', 'describe', 'routed', '--local');
+    expect(describe.stdout).toMatch(/^serving: +stable 1 \(90%\), canary 2 \(10%\)$/m);
+    expect(describe.stdout).toMatch(/^2 +canary /m);
+    expect((await maas('models', 'canary', 'routed', '--weight', '0', '--local')).stdout).toMatch(
+      /clear-canary/,
+    );
+    expect((await maas('models', 'canary', 'routed', '--clear', '--local')).stdout).toBe(
+      'routed: no canary is running; nothing changed\n',
+    );
+    expect((await maas('models', 'promote', 'routed', '3', '--local')).code).toBe(0);
+    expect(
+      (await maas('models', 'rollback', 'routed', '--reason', 'too slow', '--local')).stdout,
+    ).toBe('routed: rollback (stable 3 -> stable 1), revision 5\n');
+    const rollbackAgain = await maas('models', 'rollback', 'routed', '--local');
+    expect(rollbackAgain).toMatchObject({
+      code: 1,
+      stderr: "maas: model 'routed' has no earlier stable version to roll back to\n",
+    });
+    const history = await maas('models', 'history', 'routed', '--local');
+    const lines = history.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^REVISION\s+AT\s+BY\s+CHANGE\s+REASON$/);
+    expect(lines[1]).toMatch(/^5\s+\S+\s+\S+\s+rollback \(stable 3 -> stable 1\)\s+too slow$/);
+    expect(lines).toHaveLength(6);
+  });
+
+  it('refuses a stale --revision with a 409 that says what changed', async () => {
+    const result = await maas('models', 'promote', 'routed', '2', '--revision', '1', '--local');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /changed since revision 1 \(revision 5: rollback .* at .*\); nothing was changed/,
+    );
+  });
+
+  it.each([
+    [
+      ['models', 'canary', 'routed', '2', '--local'],
+      /give a version and --weight <1-99>, or --clear/,
+    ],
+    [
+      ['models', 'canary', 'routed', '2', '--weight', 'ten', '--local'],
+      /--weight takes a whole number, not 'ten'/,
+    ],
+    [
+      ['models', 'canary', 'routed', '--clear', '--weight', '5', '--local'],
+      /--clear ends the canary; it takes no --weight/,
+    ],
+    [['models', 'delete', 'routed', '--local'], /Missing required argument: --version/],
+  ])('refuses %j as a usage error', async (args, reason) => {
+    const result = await maas(...args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(reason);
   });
 });
 

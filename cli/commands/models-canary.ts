@@ -1,0 +1,64 @@
+import { defineCommand } from 'citty';
+import { parseVersion } from '../../core/models/names.js';
+import { clearCanary, startCanary } from '../../core/models/routing.js';
+import { changeArgs, integerFlag, strictArgs, targetArgs } from '../args.js';
+import { reportChange } from '../changes.js';
+import { UsageError } from '../errors.js';
+import { withTarget } from '../target.js';
+
+export const modelsCanaryCommand = defineCommand({
+  meta: {
+    name: 'canary',
+    description:
+      'Send a share of unversioned traffic to a version; --clear (or --weight 0) ends it',
+  },
+  plugins: [strictArgs],
+  args: {
+    name: { type: 'positional', description: 'Model name', required: true },
+    version: {
+      type: 'positional',
+      description: 'Canary version (not needed with --clear)',
+      required: false,
+    },
+    weight: {
+      type: 'string',
+      description: 'Percent of unversioned requests for the canary, 1-99; 0 ends it',
+      valueHint: 'percent',
+    },
+    clear: { type: 'boolean', description: 'End the canary: all traffic to stable' },
+    ...changeArgs,
+    ...targetArgs,
+  },
+  async run({ args }) {
+    const weight = integerFlag(args.weight, 'weight');
+    const clearing = args.clear === true || weight === 0;
+    if (!clearing && (args.version === undefined || weight === undefined)) {
+      throw new UsageError('give a version and --weight <1-99>, or --clear to end the canary');
+    }
+    if (args.clear === true && weight !== undefined && weight !== 0) {
+      throw new UsageError('--clear ends the canary; it takes no --weight');
+    }
+    await withTarget(args, async (target) => {
+      const input = {
+        name: args.name,
+        by: await target.identity(),
+        reason: args.reason,
+        expectedRevision: integerFlag(args.revision, 'revision'),
+      };
+      if (clearing)
+        return reportChange(
+          args.name,
+          await clearCanary(target.deps, input),
+          args.json,
+          'no canary is running',
+        );
+      const version = parseVersion(args.version as string);
+      const change = await startCanary(target.deps, {
+        ...input,
+        version,
+        weight: weight as number,
+      });
+      reportChange(args.name, change, args.json, `version ${version} already gets ${weight}%`);
+    });
+  },
+});

@@ -1,0 +1,29 @@
+import { defineCommand } from 'citty';
+import { rollback } from '../../core/models/routing.js';
+import { changeArgs, integerFlag, strictArgs, targetArgs } from '../args.js';
+import { reportChange } from '../changes.js';
+import { withTarget } from '../target.js';
+
+export const modelsRollbackCommand = defineCommand({
+  meta: {
+    name: 'rollback',
+    description: 'Make the previous stable version stable again (ends any canary)',
+  },
+  plugins: [strictArgs],
+  args: {
+    name: { type: 'positional', description: 'Model name', required: true },
+    ...changeArgs,
+    ...targetArgs,
+  },
+  async run({ args }) {
+    await withTarget(args, async (target) => {
+      const change = await rollback(target.deps, {
+        name: args.name,
+        by: await target.identity(),
+        reason: args.reason,
+        expectedRevision: integerFlag(args.revision, 'revision'),
+      });
+      reportChange(args.name, change, args.json, 'already rolled back');
+    });
+  },
+});
