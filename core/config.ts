@@ -30,6 +30,8 @@ const ConfigSchema = z.object({
   intraOpThreads: int(1).default(availableParallelism()),
   /** How long a retired version's bytes are kept before `maas gc` may remove them. */
   retiredRetentionDays: int(0).default(30),
+  /** How many percentage points a canary's error rate may exceed stable's before it is ended. */
+  canaryErrorMarginPct: z.coerce.number().min(0).max(100).default(5),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -49,6 +51,7 @@ export const ENV = {
   preloadModels: 'MAAS_PRELOAD_MODELS',
   intraOpThreads: 'MAAS_INTRA_OP_THREADS',
   retiredRetentionDays: 'MAAS_RETIRED_RETENTION_DAYS',
+  canaryErrorMarginPct: 'MAAS_CANARY_ERROR_MARGIN_PCT',
 } as const satisfies Record<keyof Config, string>;
 
 /** Builds the typed config from an environment once, at cold start; a bad value fails right here. */

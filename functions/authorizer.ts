@@ -1,11 +1,13 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { authenticate } from '../core/auth/api-keys.js';
 import { createClients } from '../core/clients.js';
 import { loadConfig, required } from '../core/config.js';
+import { METRIC } from '../core/metrics.js';
 import { UnauthorizedError } from '../core/oip/errors.js';
-import { logger } from './shared/powertools.js';
+import { logger, metrics } from './shared/powertools.js';
 import { principalContext } from './shared/principal.js';
 
 const config = loadConfig(process.env);
@@ -33,7 +35,9 @@ export const handler = middy<APIGatewayTokenAuthorizerEvent, APIGatewayAuthorize
       };
     } catch (error) {
       if (!(error instanceof UnauthorizedError)) throw error; // a store failure: API Gateway answers 500
-      logger.info('key refused', { reason: error.message });
+      logger.warn('key refused', { reason: error.message });
+      metrics.addMetric(METRIC.authRefusals, MetricUnit.Count, 1);
+      metrics.publishStoredMetrics();
       // This exact message is API Gateway's signal for 401 (its UNAUTHORIZED gateway response).
       throw new Error('Unauthorized');
     }

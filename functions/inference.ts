@@ -11,18 +11,30 @@ import { routeOf } from '../core/oip/routes.js';
 import { parseWith, RepositoryIndexRequestSchema } from '../core/oip/schemas.js';
 import { body, bytes, header, json, modelRef, ok } from './shared/http.js';
 import { standardMiddy } from './shared/middleware.js';
+import { factsOf, observeCache } from './shared/observe.js';
+import { tracer } from './shared/powertools.js';
 import { principalOf } from './shared/principal.js';
 
 // Every protocol route in one function, so metadata, readiness and inference share one warm session cache.
 const config = loadConfig(process.env); // a bad setting fails the cold start, not the 1000th request
-const serving = createServing(config, createClients(config));
+const clients = createClients(config);
+// Traced: every S3 and DynamoDB call becomes a subsegment of the request's trace.
+tracer.captureAWSv3Client(clients.s3);
+tracer.captureAWSv3Client(clients.ddb);
+const serving = createServing(config, clients, observeCache);
 
-export const handler = standardMiddy<APIGatewayProxyEvent>().handler(
-  async (event): Promise<APIGatewayProxyResult> => {
+export const handler = standardMiddy().handler(
+  async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+    const facts = factsOf(event);
     const route = routeOf(event.httpMethod, event.resource);
     if (route === undefined)
       throw new NotFoundError(`no route for ${event.httpMethod} ${event.path}`);
+    facts.route = route;
     const principal = principalOf(event.requestContext.authorizer);
+    facts.key = principal.keyName;
+    const ref =
+      event.pathParameters?.name === undefined ? undefined : modelRef(event.pathParameters);
+    facts.model = ref?.name;
     switch (route) {
       case 'serverMetadata':
         return json(200, endpoints.serverMetadata());
@@ -52,12 +64,18 @@ export const handler = standardMiddy<APIGatewayProxyEvent>().handler(
       }
       case 'modelInfer':
       case 'versionInfer': {
-        const ref = modelRef(event.pathParameters);
         const parsed = parseInferBody(
           body(event, config.maxBodyBytes),
           header(event, HEADER_LENGTH_HEADER),
         );
-        const encoded = encodeInferResponse(await endpoints.infer(serving, principal, ref, parsed));
+        const result = await endpoints.infer(
+          serving,
+          principal,
+          modelRef(event.pathParameters),
+          parsed,
+          facts.notes,
+        );
+        const encoded = encodeInferResponse(result);
         return bytes(200, encoded.body, encoded.headers);
       }
     }

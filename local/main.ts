@@ -5,6 +5,9 @@ import { DEMO_MODEL, startLocalStack } from './stack.js';
 
 // maas supports Node 20 locally on purpose (Lambda runs 22); the SDK's reminder is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// On a terminal the handlers' JSON log lines are pretty-printed (Powertools' dev mode, which also leaves
+// out EMF metrics); piped to a file they are exactly the lines CloudWatch would hold.
+if (process.stdout.isTTY) process.env.POWERTOOLS_DEV ??= 'true';
 
 const home = maasHome();
 const port = Number(process.env.PORT ?? 8080);

@@ -21,6 +21,17 @@ export interface ModelEntry {
 
 const MAX_CACHED = 10_000;
 
+/**
+ * Why a version serves a request: named in the URL (pinned), the stable or canary of the routing, or
+ * the newest version of a model without a stable one. Metrics compare canary against stable by it.
+ */
+export type Role = 'pinned' | 'stable' | 'canary' | 'newest';
+
+export interface Routed {
+  readonly version: ModelVersion;
+  readonly role: Role;
+}
+
 interface Cached {
   readonly at: number;
   readonly entry: Promise<ModelEntry | undefined>;
@@ -47,12 +58,18 @@ export class ModelCatalog {
     return entry;
   }
 
-  /**
-   * The version that serves a request: the one named (unless retired), or without a version the
-   * routing's choice: the canary for its weight's share of requests, else stable, else (no stable yet)
-   * the newest ready version, so a first push just works. OIP lets the server choose by its own policy.
-   */
+  /** The version that serves a request; see route(). */
   async resolve(name: string, version?: number): Promise<ModelVersion> {
+    return (await this.route(name, version)).version;
+  }
+
+  /**
+   * The version that serves a request and why: the one named (unless retired), or without a version
+   * the routing's choice: the canary for its weight's share of requests, else stable, else (no stable
+   * yet) the newest ready version, so a first push just works. OIP lets the server choose by its own
+   * policy.
+   */
+  async route(name: string, version?: number): Promise<Routed> {
     const { head, versions } = await this.model(name);
     if (version === undefined) return this.#route(head, versions);
     const found = versions.find((v) => v.version === version);
@@ -60,15 +77,15 @@ export class ModelCatalog {
     if (statusOf(head, version) === 'retired') {
       throw new NotFoundError(`model '${name}' version ${version} is retired`);
     }
-    return found;
+    return { version: found, role: 'pinned' };
   }
 
-  #route(head: ModelHead, versions: readonly ModelVersion[]): ModelVersion {
+  #route(head: ModelHead, versions: readonly ModelVersion[]): Routed {
     if (head.stable === undefined) {
       const newest = versions.findLast((v) => statusOf(head, v.version) === 'ready');
       if (newest === undefined)
         throw new NotFoundError(`model '${head.name}' has no ready version`);
-      return newest;
+      return { version: newest, role: 'newest' };
     }
     const canary =
       head.canary !== undefined &&
@@ -76,11 +93,12 @@ export class ModelCatalog {
     const chosen = canary ? head.canary : head.stable;
     const found = versions.find((v) => v.version === chosen);
     // Head and versions are read in that order, so a version the head names is always in the list.
-    if (found === undefined)
+    if (found === undefined) {
       throw new UnavailableError(
         `model '${head.name}' routes to version ${chosen}, which is not readable`,
       );
-    return found;
+    }
+    return { version: found, role: canary ? 'canary' : 'stable' };
   }
 
   #lookup(name: string): Promise<ModelEntry | undefined> {

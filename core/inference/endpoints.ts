@@ -6,7 +6,7 @@ import { decodeInferRequest, type ParsedInferRequest } from '../oip/request.js';
 import type { InferResult } from '../oip/response.js';
 import type { TensorLimits } from '../oip/tensors.js';
 import { VERSION } from '../version.js';
-import type { ModelCatalog } from './catalog.js';
+import type { ModelCatalog, Role } from './catalog.js';
 import type { SessionCache } from './sessions.js';
 
 /** Everything the protocol's routes need, built once per process (Lambda container or local server). */
@@ -100,24 +100,50 @@ export async function repositoryIndex(
   return versions.flat().filter((entry) => !options.ready || entry.state === 'READY');
 }
 
+/**
+ * What the serving path learned while answering, for logs and metrics: filled in as it goes, so a
+ * request that fails half-way still says which version it reached.
+ */
+export interface ServeNotes {
+  version?: number;
+  role?: Role;
+  /** The session was loaded for this request (a cold model). */
+  loaded?: boolean;
+  inferenceMs?: number;
+}
+
 /** POST /v2/models/{name}[/versions/{v}]/infer */
 export async function infer(
   deps: ServingDeps,
   principal: Principal,
   ref: ModelRef,
   parsed: ParsedInferRequest,
+  notes: ServeNotes = {},
 ): Promise<InferResult> {
   authorizeModel(principal, ref.name);
-  const version = await deps.catalog.resolve(ref.name, ref.version);
+  const { version, role } = await deps.catalog.route(ref.name, ref.version);
+  notes.version = version.version;
+  notes.role = role;
   const request = decodeInferRequest(parsed, version.signature, deps.limits);
-  const outputs = await deps.sessions.use(version, (runner) =>
-    runner.run(request.inputs, request.outputs).catch((error: unknown) => {
-      // The request already fits the signature, so what onnxruntime still refuses is a value the
-      // model cannot take (a dimension its operators reject): the client's to fix, not a 500.
-      throw new InvalidInputError(
-        `model '${version.name}' rejected the input: ${runtimeReason(error)}`,
-      );
-    }),
+  const outputs = await deps.sessions.use(
+    version,
+    async (runner) => {
+      const started = performance.now();
+      try {
+        return await runner.run(request.inputs, request.outputs);
+      } catch (error) {
+        // The request already fits the signature, so what onnxruntime still refuses is a value the
+        // model cannot take (a dimension its operators reject): the client's to fix, not a 500.
+        throw new InvalidInputError(
+          `model '${version.name}' rejected the input: ${runtimeReason(error)}`,
+        );
+      } finally {
+        notes.inferenceMs = performance.now() - started;
+      }
+    },
+    () => {
+      notes.loaded = true;
+    },
   );
   return {
     modelName: version.name,

@@ -40,9 +40,13 @@ export class SessionCache {
     this.#options = options;
   }
 
-  /** Runs `work` with the version's session, loading it first if needed. */
-  async use<T>(version: ModelVersion, work: (runner: Runner) => Promise<T>): Promise<T> {
-    const entry = this.#acquire(version);
+  /** Runs `work` with the version's session, loading it first if needed (then `onLoad` is called). */
+  async use<T>(
+    version: ModelVersion,
+    work: (runner: Runner) => Promise<T>,
+    onLoad?: () => void,
+  ): Promise<T> {
+    const entry = this.#acquire(version, onLoad);
     entry.refs++;
     try {
       return await work(await entry.loading);
@@ -68,7 +72,7 @@ export class SessionCache {
     return { models, bytes };
   }
 
-  #acquire(version: ModelVersion): Entry {
+  #acquire(version: ModelVersion, onLoad?: () => void): Entry {
     const key = `${version.name}@${version.version}`;
     const now = this.#options.now ?? Date.now;
     const existing = this.#entries.get(key);
@@ -84,6 +88,7 @@ export class SessionCache {
     }
     if (existing !== undefined) this.#entries.delete(key);
     this.#options.onEvent?.({ type: 'miss', key });
+    onLoad?.();
     const started = now();
     const entry: Entry = {
       key,

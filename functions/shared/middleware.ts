@@ -1,13 +1,23 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
-import type { APIGatewayProxyResult } from 'aws-lambda';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { observe } from './observe.js';
 import { oipErrors } from './oip-errors.js';
-import { logger } from './powertools.js';
+import { logger, tracer } from './powertools.js';
 
-/** middy with the protocol's error mapper and the logger attached; handlers add theirs, then the handler. */
-export function standardMiddy<TEvent>() {
-  // The error mapper goes first, so its onError runs last, after the others have seen the error.
-  return middy<TEvent, APIGatewayProxyResult>()
+type HttpMiddleware = MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult>;
+
+/**
+ * middy for the HTTP API: the request's log line and metrics, the protocol's error mapper, the
+ * logger's Lambda context and the tracer. Handlers add the handler last.
+ */
+export function standardMiddy() {
+  // onError runs in reverse order of use(): the mapper turns the error into a response first, then
+  // observe() records the request with the status the client got.
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+    .use(observe())
     .use(oipErrors(logger))
-    .use(injectLambdaContext(logger));
+    .use(injectLambdaContext(logger) as HttpMiddleware)
+    .use(captureLambdaHandler(tracer, { captureResponse: false }) as HttpMiddleware);
 }

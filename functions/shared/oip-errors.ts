@@ -17,8 +17,8 @@ export const oipErrors = (logger: Logger): MiddlewareObj<unknown, APIGatewayProx
 
 export function errorResponse(error: unknown, logger: Logger): APIGatewayProxyResult {
   if (error instanceof OipError) {
-    const log = error.status >= 500 ? logger.error.bind(logger) : logger.info.bind(logger);
-    log('request refused', { status: error.status, error: error.name, reason: error.message });
+    // Refusals are in the request's own log line; a server-side failure also gets its cause here.
+    if (error.status >= 500) logger.error('request failed', { error });
     return json(error.status, { error: error.message });
   }
   if (isSdkError(error)) {

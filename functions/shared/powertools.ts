@@ -1,10 +1,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
+import { METRICS_NAMESPACE, SERVICE } from '../../core/metrics.js';
 
-/** The one logger, metrics and tracer every handler shares. Level and switches come from POWERTOOLS_* env. */
-export const SERVICE = 'maas';
-
+/**
+ * The one logger, metrics and tracer every handler shares. Log level and switches come from the
+ * POWERTOOLS_* environment (POWERTOOLS_LOG_LEVEL, POWERTOOLS_DEV for pretty local logs).
+ */
 export const logger = new Logger({ serviceName: SERVICE });
-export const metrics = new Metrics({ namespace: SERVICE, serviceName: SERVICE });
+export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE });
 export const tracer = new Tracer({ serviceName: SERVICE });

@@ -9,6 +9,8 @@ import { LOCAL_RESOURCES, localEnv, seed } from '../../local/seed.js';
 
 export interface TestStore {
   readonly config: Config;
+  /** The environment a handler needs to use these emulators (set it before importing the handler). */
+  readonly env: Readonly<Record<string, string>>;
   readonly clients: Clients;
   readonly deps: ModelStoreDeps & { readonly keysTable: string };
   readonly dataDir: string;
@@ -19,11 +21,13 @@ export interface TestStore {
 export async function startStore(): Promise<TestStore> {
   const dataDir = await mkdtemp(join(tmpdir(), 'maas-test-'));
   const emulators = await startEmulators({ dataDir, persist: false });
-  const config = loadConfig(localEnv(emulators));
+  const env = localEnv(emulators);
+  const config = loadConfig(env);
   const clients = createClients(config);
   await seed(clients);
   return {
     config,
+    env,
     clients,
     deps: { ...clients, ...LOCAL_RESOURCES },
     dataDir,

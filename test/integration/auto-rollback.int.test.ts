@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Context, EventBridgeEvent } from 'aws-lambda';
+import { endFailingCanaries } from '../../core/models/auto-rollback.js';
+import { pushModel } from '../../core/models/push.js';
+import { getHead } from '../../core/models/registry.js';
+import { history, promote, startCanary } from '../../core/models/routing.js';
+import type { AlarmStateChange } from '../../functions/auto-rollback.js';
+import { largeModel } from '../../tools/onnx-models.js';
+import { context } from '../helpers/context.js';
+import { loadFixture } from '../helpers/load-fixture.js';
+import { startStore, type TestStore } from '../helpers/start-store.js';
+
+type AlarmEvent = EventBridgeEvent<'CloudWatch Alarm State Change', AlarmStateChange>;
+
+describe('automatic rollback of failing canaries (local emulators)', () => {
+  let store: TestStore;
+  let seed = 0;
+  const withCanary = async (name: string) => {
+    for (let i = 0; i < 2; i++)
+      await pushModel(store.deps, { name, bytes: largeModel(64, ++seed), createdBy: 'test' });
+    await promote(store.deps, { name, version: 1, by: 'op' });
+    await startCanary(store.deps, { name, version: 2, weight: 10, by: 'op' });
+  };
+
+  beforeAll(async () => {
+    store = await startStore();
+  });
+  afterAll(() => store.stop());
+
+  it('ends the canaries when CloudWatch reports the alarm through EventBridge, stable untouched, with history', async () => {
+    // Prepare: two models with canaries; the function's CloudWatch is unreachable, so it cannot
+    // tell which canary fails and ends both (its fail-safe)
+    await withCanary('alpha');
+    await withCanary('beta');
+    Object.assign(process.env, store.env, {
+      AWS_ENDPOINT_URL_CLOUDWATCH: 'http://127.0.0.1:9',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_MAX_ATTEMPTS: '1',
+    });
+    const { handler } = await import('../../functions/auto-rollback.js');
+    const event = loadFixture<AlarmEvent>('events/eventbridge', 'canary-alarm');
+    // Act
+    await (handler as (e: AlarmEvent, c: Context) => Promise<void>)(event, context);
+    // Assess
+    for (const name of ['alpha', 'beta']) {
+      const head = await getHead(store.deps, name);
+      expect(head).toMatchObject({ stable: 1 });
+      expect(head.canary).toBeUndefined();
+      const [last] = await history(store.deps, name);
+      expect(last).toMatchObject({
+        action: 'clear-canary',
+        by: 'alarm:Maas-CanaryErrorRate',
+        from: { stable: 1, canary: 2, canaryWeight: 10 },
+        to: { stable: 1 },
+        reason: expect.stringMatching(
+          /^alarm Maas-CanaryErrorRate fired at 2026-11-23T10:15:00\.123\+0000: Threshold Crossed/,
+        ),
+      });
+    }
+
+    // An alarm going back to OK changes nothing.
+    await startCanary(store.deps, { name: 'alpha', version: 2, weight: 10, by: 'op' });
+    const ok: AlarmEvent = {
+      ...event,
+      detail: { ...event.detail, state: { ...event.detail.state, value: 'OK' } },
+    };
+    await (handler as (e: AlarmEvent, c: Context) => Promise<void>)(ok, context);
+    expect((await getHead(store.deps, 'alpha')).canary).toBe(2);
+  });
+
+  it('ends only the canaries whose error rate exceeds stable by the margin, when it can tell', async () => {
+    await withCanary('failing');
+    await withCanary('healthy');
+    const health = async () =>
+      new Map([
+        ['failing', { canaryRequests: 200, canaryErrorRate: 0.12, stableErrorRate: 0.01 }],
+        ['healthy', { canaryRequests: 200, canaryErrorRate: 0.02, stableErrorRate: 0.01 }],
+        ['alpha', { canaryRequests: 0, canaryErrorRate: 0, stableErrorRate: 0 }],
+      ]);
+    const result = await endFailingCanaries(store.deps, {
+      alarmName: 'a',
+      reason: 'r',
+      marginPct: 5,
+      health,
+    });
+    expect(result.ended).toEqual([{ name: 'failing', version: 2 }]);
+    expect([...result.kept].sort()).toEqual(['alpha', 'healthy']);
+    expect((await getHead(store.deps, 'healthy')).canary).toBe(2);
+  });
+});
