@@ -13,6 +13,7 @@ export const mainCommand = defineCommand({
   subCommands: {
     models: () => import('./commands/models.js').then((m) => m.modelsCommand),
     keys: () => import('./commands/keys.js').then((m) => m.keysCommand),
+    gc: () => import('./commands/gc.js').then((m) => m.gcCommand),
   },
 });
 

@@ -55,6 +55,16 @@ export function describeFailure(error: unknown): { message: string; code: number
     return { message: error.message, code: 2 };
   }
   if (error instanceof OipError) return { message: error.message, code: 1 };
+  const { code, address, port } = error as { code?: string; address?: string; port?: number };
+  if (code === 'ECONNREFUSED' || code === 'ECONNRESET') {
+    // The SDK's own text is just the socket error; say what it means for the operator.
+    const where =
+      address === undefined ? 'the model store' : `the model store at ${address}:${port}`;
+    return {
+      message: `cannot reach ${where} (${code}); with --local, is \`npm start\` still running?`,
+      code: 1,
+    };
+  }
   if (error instanceof Error) return { message: `${error.name}: ${error.message}`, code: 1 };
   return { message: String(error), code: 1 };
 }

@@ -17,6 +17,9 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 export function createClients(config: Config): Clients {
   const s3 = new S3Client({
     region: config.region,
+    // Fail fast when the store is unreachable, so a request answers 503 instead of hanging until the
+    // API Gateway timeout. A request may take long: a ranged GET of 8 MiB on a slow link.
+    requestHandler: { connectionTimeout: 2_000, requestTimeout: 20_000 },
     // s3rver only understands path-style URLs; AWS accepts them too.
     forcePathStyle: true,
     // The SDK's default flexible checksums make s3rver store streamed uploads corrupted. Integrity is
@@ -29,6 +32,7 @@ export function createClients(config: Config): Clients {
   });
   const dynamodb = new DynamoDBClient({
     region: config.region,
+    requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 },
     ...(config.dynamodbEndpoint === undefined
       ? {}
       : { endpoint: config.dynamodbEndpoint, credentials: LOCAL_CREDENTIALS }),

@@ -12,7 +12,7 @@ import { parseWith, RepositoryIndexRequestSchema } from '../core/oip/schemas.js'
 import { body, bytes, header, json, modelRef, ok } from './shared/http.js';
 import { standardMiddy } from './shared/middleware.js';
 import { factsOf, observeCache } from './shared/observe.js';
-import { tracer } from './shared/powertools.js';
+import { logger, tracer } from './shared/powertools.js';
 import { principalOf } from './shared/principal.js';
 
 // Every protocol route in one function, so metadata, readiness and inference share one warm session cache.
@@ -21,7 +21,14 @@ const clients = createClients(config);
 // Traced: every S3 and DynamoDB call becomes a subsegment of the request's trace.
 tracer.captureAWSv3Client(clients.s3);
 tracer.captureAWSv3Client(clients.ddb);
-const serving = createServing(config, clients, observeCache);
+const serving = createServing(config, clients, {
+  onCacheEvent: observeCache,
+  onStale: (model, error) =>
+    logger.warn('registry unreachable: serving last known records', {
+      model,
+      error: error as Error,
+    }),
+});
 
 export const handler = standardMiddy().handler(
   async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {

@@ -80,7 +80,14 @@ async function serve(
   options: ServerOptions,
   authCache: Map<string, { at: number; context: Record<string, string> }>,
 ): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  // The path exactly as sent: URL parsing would resolve '..' segments, letting `/v2/models/..` reach
+  // another route instead of being refused as a model name.
+  const [path = '/', search = ''] = (req.url ?? '/').split('?', 2);
+  const url = {
+    pathname: path,
+    search: search === '' ? '' : `?${search}`,
+    searchParams: new URLSearchParams(search),
+  };
   const method = req.method ?? 'GET';
   const route = matchRoute(method, url.pathname);
   if (route === undefined)

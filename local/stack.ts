@@ -5,7 +5,7 @@ import { loadConfig } from '../core/config.js';
 import { pushModel } from '../core/models/push.js';
 import { ConflictError, UnauthorizedError } from '../core/oip/errors.js';
 import { addSubModel } from '../tools/onnx-models.js';
-import { startEmulators } from './emulators.js';
+import { type Emulators, startEmulators } from './emulators.js';
 import { homePaths, type LocalState, writeLocalState, writeSecret } from './home.js';
 import { LOCAL_RESOURCES, localEnv, seed } from './seed.js';
 import { type LocalServer, startServer } from './server.js';
@@ -29,6 +29,8 @@ export interface LocalStack {
   readonly state: LocalState;
   /** Whether this start created the store (first start from a clean $MAAS_HOME). */
   readonly fresh: boolean;
+  /** The S3 and DynamoDB emulators, to stop and restart them (fault tests). */
+  readonly emulators: Emulators;
   /** Finishes in-flight requests, then stops the server and the emulators (flushing their data). */
   stop(): Promise<void>;
 }
@@ -78,7 +80,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       pid: process.pid,
       url: server.url,
       region: config.region,
-      ...emulators,
+      s3Endpoint: emulators.s3Endpoint,
+      dynamodbEndpoint: emulators.dynamodbEndpoint,
       ...LOCAL_RESOURCES,
       apiKeyFile: paths.apiKey,
     };
@@ -88,6 +91,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       apiKey,
       state,
       fresh,
+      emulators,
       async stop() {
         await server.close();
         clients.s3.destroy();

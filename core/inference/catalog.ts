@@ -11,6 +11,8 @@ export interface CatalogOptions {
   readonly now?: () => number;
   /** Picks canary or stable per request; a number in [0, 1). */
   readonly random?: () => number;
+  /** Called when a refresh failed and the last known records are served instead. */
+  readonly onStale?: (model: string, error: unknown) => void;
 }
 
 /** What the serving path knows about one model: its head and every version. */
@@ -34,7 +36,9 @@ export interface Routed {
 
 interface Cached {
   readonly at: number;
-  readonly entry: Promise<ModelEntry | undefined>;
+  entry: Promise<ModelEntry | undefined>;
+  /** The last successful read, kept to serve while the registry is unreachable. */
+  good?: { readonly entry: ModelEntry | undefined };
 }
 
 /**
@@ -105,17 +109,32 @@ export class ModelCatalog {
     const now = (this.#options.now ?? Date.now)();
     const cached = this.#cache.get(name);
     if (cached !== undefined && now - cached.at < this.#options.ttlMs) return cached.entry;
-    const entry = this.#read(name);
+    const previous = cached?.good;
+    const slot: Cached = { at: now, entry: this.#read(name) };
+    slot.entry = slot.entry.then(
+      (entry) => {
+        slot.good = { entry };
+        return entry;
+      },
+      (error: unknown) => {
+        // Stale if error: while the registry is unreachable, a model that was being served keeps
+        // its last known records (and routing) rather than failing; one retry per TTL.
+        if (previous !== undefined) {
+          slot.good = previous;
+          this.#options.onStale?.(name, error);
+          return previous.entry;
+        }
+        // Nothing to fall back on: fail, and let the next request try again.
+        if (this.#cache.get(name) === slot) this.#cache.delete(name);
+        throw error;
+      },
+    );
     this.#cache.delete(name);
-    this.#cache.set(name, { at: now, entry });
+    this.#cache.set(name, slot);
     // Bounded, so requests for endless made-up names cannot grow it without limit; oldest go first.
     if (this.#cache.size > MAX_CACHED)
       this.#cache.delete(this.#cache.keys().next().value as string);
-    // A failed read must not be served from the cache: the next request tries again.
-    entry.catch(() => {
-      if (this.#cache.get(name)?.entry === entry) this.#cache.delete(name);
-    });
-    return entry;
+    return slot.entry;
   }
 
   async #read(name: string): Promise<ModelEntry | undefined> {

@@ -9,22 +9,32 @@ import { createRunner, type Runner } from './runtime.js';
 import { type CacheEvent, SessionCache } from './sessions.js';
 
 /** Builds the serving path's dependencies from config and clients: once per container or process. */
+export interface ServingHooks {
+  /** Session cache events: loads, failures, evictions (and per-request hits and misses). */
+  readonly onCacheEvent?: (event: CacheEvent) => void;
+  /** The registry could not be read, and a model's last known records are served meanwhile. */
+  readonly onStale?: (model: string, error: unknown) => void;
+}
+
 export function createServing(
   config: Config,
   clients: Pick<Clients, 's3' | 'ddb'>,
-  onCacheEvent?: (event: CacheEvent) => void,
+  hooks: ServingHooks = {},
 ): ServingDeps {
   const registry = { ddb: clients.ddb, modelsTable: required(config, 'modelsTable') };
   const artifacts = { s3: clients.s3, modelBucket: required(config, 'modelBucket') };
   return {
     registry,
-    catalog: new ModelCatalog(registry, { ttlMs: config.metadataTtlMs }),
+    catalog: new ModelCatalog(registry, {
+      ttlMs: config.metadataTtlMs,
+      ...(hooks.onStale === undefined ? {} : { onStale: hooks.onStale }),
+    }),
     sessions: new SessionCache({
       budgetBytes: config.sessionCacheBytes,
       load: loadModel(artifacts, (bytes) =>
         createRunner(bytes, { intraOpThreads: config.intraOpThreads }),
       ),
-      ...(onCacheEvent === undefined ? {} : { onEvent: onCacheEvent }),
+      ...(hooks.onCacheEvent === undefined ? {} : { onEvent: hooks.onCacheEvent }),
     }),
     // No request within the body limit can carry more elements than it has bytes (BOOL/INT8 in binary).
     limits: { maxElements: config.maxBodyBytes },

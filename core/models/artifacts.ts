@@ -31,8 +31,9 @@ export function sha256Hex(bytes: Uint8Array): string {
 }
 
 /**
- * Stores model bytes under their content-addressed key, each part checked by S3 against its MD5, and
- * skips the upload when identical bytes are already there.
+ * Stores model bytes under their content-addressed key, each part checked by S3 against its MD5. The
+ * bytes are written even when identical ones are already there: that refreshes the object's age, which
+ * `maas gc` relies on to never remove the bytes of a push still in flight.
  */
 export async function writeModelBytes(
   deps: ArtifactDeps,
@@ -42,10 +43,6 @@ export async function writeModelBytes(
   onProgress: (progress: Progress) => void = () => {},
 ): Promise<void> {
   const total = bytes.byteLength;
-  if (await isStored(deps, key, total, sha256)) {
-    onProgress({ done: total, total });
-    return;
-  }
   const common = {
     Bucket: deps.modelBucket,
     Key: key,

@@ -8,11 +8,13 @@ import {
   claimSha,
   findShaClaim,
   findVersion,
+  getHead,
   getVersion,
+  moveShaClaim,
   putVersion,
   type RegistryDeps,
 } from './registry.js';
-import type { ModelVersion } from './schemas.js';
+import { type ModelVersion, statusOf } from './schemas.js';
 
 export type ModelStoreDeps = RegistryDeps & ArtifactDeps;
 
@@ -45,11 +47,18 @@ export async function pushModel(deps: ModelStoreDeps, input: PushInput): Promise
   const signature = await inspectModel(input.bytes);
   const sha256 = sha256Hex(input.bytes);
 
-  const claimed = await findShaClaim(deps, name, sha256);
+  let claimed = await findShaClaim(deps, name, sha256);
+  let retired: number | undefined;
   if (claimed !== undefined) {
     const existing = await findVersion(deps, name, claimed);
-    if (existing !== undefined) return { version: existing, created: false };
-    // The claim's push stopped before its record: this push finishes it under the same number.
+    if (existing !== undefined) {
+      if (statusOf(await getHead(deps, name), claimed) === 'ready')
+        return { version: existing, created: false };
+      // Identical to a retired version, which may never serve again: these bytes become a new version.
+      retired = claimed;
+      claimed = undefined;
+    }
+    // Otherwise the claim's push stopped before its record: this push finishes it under that number.
   }
 
   const key = objectKey(name, sha256);
@@ -59,7 +68,10 @@ export async function pushModel(deps: ModelStoreDeps, input: PushInput): Promise
   // Racing identical pushes each allocate a number, but only one claims the hash; the loser's number
   // is skipped, so numbers always increase but may have gaps.
   const version =
-    claimed ?? (await claimSha(deps, name, sha256, await allocateVersion(deps, name, now)));
+    claimed ??
+    (retired === undefined
+      ? await claimSha(deps, name, sha256, await allocateVersion(deps, name, now))
+      : await moveShaClaim(deps, name, sha256, retired, await allocateVersion(deps, name, now)));
   const record: ModelVersion = {
     name,
     version,

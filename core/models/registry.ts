@@ -220,6 +220,36 @@ export async function claimSha(
   }
 }
 
+/**
+ * Moves a content claim from a retired version to a new one, if it still points where the caller saw it;
+ * returns the version that holds the claim afterwards (ours, or a racing push's).
+ */
+export async function moveShaClaim(
+  deps: RegistryDeps,
+  name: string,
+  sha256: string,
+  from: number,
+  to: number,
+): Promise<number> {
+  try {
+    await deps.ddb.send(
+      new UpdateCommand({
+        TableName: deps.modelsTable,
+        Key: shaClaimKey(name, sha256),
+        UpdateExpression: 'SET version = :to',
+        ConditionExpression: 'version = :from',
+        ExpressionAttributeValues: { ':from': from, ':to': to },
+      }),
+    );
+    return to;
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    const holder = await findShaClaim(deps, name, sha256);
+    if (holder === undefined) throw error;
+    return holder;
+  }
+}
+
 async function putOnce(
   deps: RegistryDeps,
   key: TableKey,

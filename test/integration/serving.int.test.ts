@@ -45,7 +45,9 @@ describe('serving path (real onnxruntime, local emulators)', () => {
   it('loads a cold model once for 50 concurrent first requests', async () => {
     // Prepare
     const events: CacheEvent[] = [];
-    const serving = createServing(store.config, store.clients, (e) => events.push(e));
+    const serving = createServing(store.config, store.clients, {
+      onCacheEvent: (e) => events.push(e),
+    });
     // Act
     const results = await Promise.all(
       Array.from({ length: 50 }, () => infer(serving, anyone, { name: 'vad' }, vadRequest)),

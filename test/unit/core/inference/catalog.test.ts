@@ -79,6 +79,31 @@ describe('ModelCatalog', () => {
     expect((await catalog.resolve('m', 2)).version).toBe(2); // explicit versions bypass routing
   });
 
+  it('keeps serving the last known records while the registry is unreachable, and recovers', async () => {
+    let now = 0;
+    let down = false;
+    const head = { name: 'm', lastVersion: 1, createdAt: 't' };
+    const send = jest.fn(async (command: { constructor: { name: string } }) => {
+      if (down) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+      return command.constructor.name === 'GetCommand' ? { Item: head } : { Items: [record(1)] };
+    });
+    const stale: string[] = [];
+    const catalog = new ModelCatalog(
+      { ddb: { send } as unknown as DynamoDBDocumentClient, modelsTable: 't' },
+      { ttlMs: 1000, now: () => now, onStale: (model) => stale.push(model) },
+    );
+    expect((await catalog.resolve('m')).version).toBe(1);
+    down = true;
+    now = 5000;
+    expect((await catalog.resolve('m')).version).toBe(1); // served from the last good read
+    expect(stale).toEqual(['m']);
+    await expect(catalog.resolve('other')).rejects.toThrow(UnavailableError); // nothing known: 503
+    down = false;
+    now = 10_000;
+    expect((await catalog.resolve('m')).version).toBe(1);
+    expect(stale).toEqual(['m']);
+  });
+
   it('turns a registry failure into a 503 and does not cache it', async () => {
     const send = jest
       .fn<() => Promise<unknown>>()
