@@ -1,0 +1,81 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { mockClient } from 'aws-sdk-client-mock';
+import { loadConfig } from '../../../../core/config.js';
+import { createServing } from '../../../../core/inference/serving.js';
+import { sha256Hex } from '../../../../core/models/artifacts.js';
+import { IntegrityError, UnavailableError } from '../../../../core/oip/errors.js';
+
+// Error paths of model loading, with the SDK mocked: what a client hears when S3 fails or lies.
+
+const bytes = Buffer.from('model bytes');
+const version = {
+  name: 'm',
+  version: 1,
+  sha256: sha256Hex(bytes),
+  size: bytes.byteLength,
+  objectKey: 'models/m/x.onnx',
+  signature: { inputs: [], outputs: [] },
+  createdAt: 't',
+  createdBy: 'u',
+};
+
+function serving() {
+  const s3 = new S3Client({ region: 'us-east-1', maxAttempts: 1 });
+  const dynamodb = new DynamoDBClient({ region: 'us-east-1', maxAttempts: 1 });
+  const ddb = DynamoDBDocumentClient.from(dynamodb);
+  const config = loadConfig({ MAAS_MODEL_BUCKET: 'b', MAAS_MODELS_TABLE: 't' });
+  return { deps: createServing(config, { s3, ddb }), s3, ddb };
+}
+
+/** A GetObject body: the SDK's stream mixin offers transformToByteArray, which is all maas reads. */
+const body = (data: Buffer) => ({ transformToByteArray: async () => new Uint8Array(data) });
+
+describe('model loading when the store misbehaves', () => {
+  afterEach(() => {
+    mockClient(S3Client).restore();
+    mockClient(DynamoDBDocumentClient).restore();
+  });
+
+  it('answers 503 naming the store when S3 times out', async () => {
+    const { deps, s3 } = serving();
+    mockClient(s3)
+      .on(GetObjectCommand)
+      .rejects(Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }));
+    const load = deps.sessions.warm(version);
+    await expect(load).rejects.toThrow(UnavailableError);
+    await expect(load).rejects.toThrow(
+      "model 'm' version 1 cannot be loaded: model store unavailable (TimeoutError)",
+    );
+  });
+
+  it('refuses bytes that do not hash to the recorded sha256 (503, never served)', async () => {
+    const { deps, s3 } = serving();
+    mockClient(s3)
+      .on(GetObjectCommand)
+      .resolves({ Body: body(Buffer.from('other bytes')) } as never);
+    await expect(deps.sessions.warm(version)).rejects.toThrow(IntegrityError);
+  });
+
+  it('refuses a short read as an integrity failure', async () => {
+    const { deps, s3 } = serving();
+    mockClient(s3)
+      .on(GetObjectCommand)
+      .resolves({ Body: body(bytes.subarray(0, 3)) } as never);
+    await expect(deps.sessions.warm(version)).rejects.toThrow(/are not the 11 bytes recorded/);
+  });
+
+  it('answers 503 when DynamoDB throttles the registry read', async () => {
+    const { deps, ddb } = serving();
+    const throttled = Object.assign(new Error('Rate exceeded'), {
+      name: 'ProvisionedThroughputExceededException',
+      $metadata: {},
+    });
+    mockClient(ddb).on(GetCommand).rejects(throttled);
+    await expect(deps.catalog.resolve('m')).rejects.toThrow(
+      'model registry unavailable: ProvisionedThroughputExceededException',
+    );
+  });
+});
