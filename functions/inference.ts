@@ -2,7 +2,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { createClients } from '../core/clients.js';
 import { loadConfig } from '../core/config.js';
 import * as endpoints from '../core/inference/endpoints.js';
-import { createServing } from '../core/inference/serving.js';
+import { createServing, preloadModels } from '../core/inference/serving.js';
 import { NotFoundError } from '../core/oip/errors.js';
 import { parseJson } from '../core/oip/json.js';
 import { HEADER_LENGTH_HEADER, parseInferBody } from '../core/oip/request.js';
@@ -11,11 +11,13 @@ import { routeOf } from '../core/oip/routes.js';
 import { parseWith, RepositoryIndexRequestSchema } from '../core/oip/schemas.js';
 import { body, bytes, header, json, modelRef, ok } from './shared/http.js';
 import { standardMiddy } from './shared/middleware.js';
+import { logger } from './shared/powertools.js';
 import { principalOf } from './shared/principal.js';
 
 // Every protocol route in one function, so metadata, readiness and inference share one warm session cache.
 const config = loadConfig(process.env); // a bad setting fails the cold start, not the 1000th request
 const serving = createServing(config, createClients(config));
+await preloadModels(serving, config.preloadModels, logger); // during init: warm before the first request
 
 export const handler = standardMiddy<APIGatewayProxyEvent>().handler(
   async (event): Promise<APIGatewayProxyResult> => {
