@@ -2,7 +2,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { createClients } from '../core/clients.js';
 import { loadConfig } from '../core/config.js';
 import * as endpoints from '../core/inference/endpoints.js';
-import { createServing } from '../core/inference/serving.js';
+import { createServing, preloadModels } from '../core/inference/serving.js';
 import { NotFoundError } from '../core/oip/errors.js';
 import { parseJson } from '../core/oip/json.js';
 import { HEADER_LENGTH_HEADER, parseInferBody } from '../core/oip/request.js';
@@ -29,6 +29,7 @@ const serving = createServing(config, clients, {
       error: error as Error,
     }),
 });
+await preloadModels(serving, config.preloadModels, logger); // during init: warm before the first request
 
 export const handler = standardMiddy().handler(
   async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {

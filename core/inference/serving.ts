@@ -41,6 +41,54 @@ export function createServing(
   };
 }
 
+/** Where preloading reports what it did: the function's Powertools logger, or a fake in tests. */
+export interface PreloadLog {
+  info(message: string, attributes: Record<string, unknown>): void;
+  error(message: string, attributes: Record<string, unknown>): void;
+}
+
+/**
+ * Loads the newest ready version of each named model into the session cache: run during a Lambda
+ * function's init, so with provisioned concurrency those models are warm before the first request.
+ *
+ * Log-and-continue, not fail-fast: a failed init makes Lambda tear the sandbox down and retry, and
+ * makes provisioned concurrency (and with it the deployment) fail. A model that is not pushed yet (the
+ * first deploy has an empty registry), was mistyped, or whose store hiccups would otherwise take every
+ * other model down with it; this way it loads on its first request like any other model, and that
+ * request's answer says what is wrong. One model at a time, so the memory peak is one model's.
+ */
+export async function preloadModels(
+  serving: {
+    readonly catalog: Pick<ModelCatalog, 'resolve'>;
+    readonly sessions: Pick<SessionCache, 'warm'>;
+  },
+  names: readonly string[],
+  log: PreloadLog,
+): Promise<{ readonly loaded: string[]; readonly failed: string[] }> {
+  const loaded: string[] = [];
+  const failed: string[] = [];
+  for (const name of names) {
+    const started = Date.now();
+    try {
+      const version = await serving.catalog.resolve(name);
+      await serving.sessions.warm(version);
+      log.info('model preloaded', {
+        model: name,
+        version: version.version,
+        ms: Date.now() - started,
+      });
+      loaded.push(name);
+    } catch (error) {
+      log.error('model not preloaded; it loads on its first request', {
+        model: name,
+        reason: error instanceof Error ? error.message : String(error),
+      });
+      failed.push(name);
+    }
+  }
+  return { loaded, failed };
+}
+
 /** Fetches a version's bytes (sha256-verified) and opens a session; any failure is a 503 that says why. */
 function loadModel(artifacts: ArtifactDeps, open: (bytes: Uint8Array) => Promise<Runner>) {
   return async (version: ModelVersion): Promise<Runner> => {

@@ -1,0 +1,112 @@
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Node } from 'constructs';
+import { z } from 'zod';
+import { loadConfig } from '../core/config.js';
+import { MODEL_NAME_PATTERN, MODEL_NAME_RULE } from '../core/models/names.js';
+import { DEFAULT_STACK_PREFIX } from '../core/stack-outputs.js';
+import { LAYER_ARCHITECTURES } from '../layers/onnxruntime/build-layer.js';
+
+/** The handlers' own defaults: where infra and code must agree, the number lives in core/config.ts. */
+const CODE = loadConfig({});
+const MiB = 1024 * 1024;
+
+/**
+ * The largest body the handler may be told to accept: a binary body reaches Lambda base64-encoded (4/3
+ * larger) inside an event that must stay under Lambda's 6 MiB synchronous payload limit, and 64 KiB are
+ * left for the headers and the rest of the event.
+ * https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+ */
+export const MAX_BODY_BYTES_LIMIT = Math.floor(((6 * MiB - 64 * 1024) * 3) / 4);
+
+const RETENTIONS = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number');
+
+// Context values come as JSON from cdk.json and as strings from `-c key=value`: accept both.
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
+const modelList = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((m) => m.trim()).filter(Boolean))
+  .pipe(z.array(z.string().regex(MODEL_NAME_PATTERN, `each model name: ${MODEL_NAME_RULE}`)));
+
+const SettingsShape = z.object({
+  /** Stacks are `<prefix>-Storage` and `<prefix>-Serving`; the CLI's `--stack` names the prefix. */
+  stackPrefix: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9-]{0,100}$/, 'letters, digits and -, starting with a letter')
+    .default(DEFAULT_STACK_PREFIX),
+  /** Lambda architecture of both functions and the onnxruntime layer. arm64 costs ~20% less per GB-s. */
+  architecture: z.enum(LAYER_ARCHITECTURES).default('arm64'),
+  /** Inference function memory (MB); CPU grows with it (one vCPU per 1,769 MB). */
+  memorySize: int(1024, 10240).default(3008),
+  /**
+   * Inference function timeout. Above API Gateway's 29 s on purpose: a model load that outlives its
+   * first request still finishes, so the retry finds it warm.
+   */
+  timeoutSeconds: int(1, 900).default(60),
+  /** Reserved concurrency for the inference function; null leaves it unreserved. */
+  reservedConcurrency: z
+    .union([z.null(), z.literal('none'), int(1, 100_000)])
+    .optional()
+    .transform((v) => (v === null || v === 'none' ? undefined : v)),
+  /** Instances initialised ahead of traffic (with preloadModels loaded); 0 for none. Billed while deployed. */
+  provisionedConcurrency: int(0, 100_000).default(0),
+  /** Models loaded during the function's init, comma-separated (newest ready version of each). */
+  preloadModels: modelList.default([]),
+  /** How long API Gateway reuses an authorizer answer per key; 0 checks every request. */
+  authorizerCacheTtlSeconds: int(0, 3600).default(CODE.keyCacheTtlMs / 1000),
+  /** Stage-wide steady request rate (requests per second) and burst. */
+  throttlingRateLimit: int(1, 1_000_000).default(100),
+  throttlingBurstLimit: int(1, 1_000_000).default(200),
+  /** CloudWatch Logs retention of the functions' logs and the API access log. */
+  logRetentionDays: z.coerce
+    .number()
+    .refine((v) => RETENTIONS.includes(v), `one of ${RETENTIONS.join(', ')}`)
+    .default(90),
+  /** Largest request body the inference function accepts (413 above it). */
+  maxBodyBytes: int(1024, MAX_BODY_BYTES_LIMIT).default(CODE.maxBodyBytes),
+  /** A WAF web ACL on the stage: AWS common rules, a per-IP rate limit and the body size limit. */
+  waf: bool.default(true),
+  /** Requests per client IP per 5 minutes before WAF blocks that IP (429) for a while. */
+  wafRateLimit: int(10, 2_000_000_000).default(3000),
+  /**
+   * API Gateway execution logs. Anything but OFF needs the account's API Gateway CloudWatch role to be
+   * set already (a per-region account setting this app does not take over).
+   */
+  executionLogLevel: z.enum(['OFF', 'ERROR', 'INFO']).default('OFF'),
+});
+
+const SettingsSchema = SettingsShape.refine(
+  (s) => s.reservedConcurrency === undefined || s.provisionedConcurrency <= s.reservedConcurrency,
+  {
+    message: 'provisionedConcurrency cannot exceed reservedConcurrency',
+    path: ['provisionedConcurrency'],
+  },
+);
+
+/** Every deployment setting, validated. Read once, in the composition root. */
+export type Settings = z.infer<typeof SettingsSchema>;
+
+/** The setting names, which are also their cdk context keys (`-c memorySize=4096`). */
+export const SETTING_KEYS = Object.keys(SettingsShape.shape) as (keyof Settings)[];
+
+/** Parses settings from raw context values; a bad value fails the synth with the key's name. */
+export function parseSettings(context: Readonly<Record<string, unknown>>): Settings {
+  const raw = Object.fromEntries(SETTING_KEYS.map((key) => [key, context[key] ?? undefined]));
+  const result = SettingsSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw new SettingsError(
+    `invalid context value '${String(issue?.path[0] ?? 'settings')}': ${issue?.message ?? 'bad value'}`,
+  );
+}
+
+/** Reads settings from the app's cdk context (cdk.json, cdk.context.json and `-c` flags). */
+export function readSettings(node: Node): Settings {
+  return parseSettings(
+    Object.fromEntries(SETTING_KEYS.map((key) => [key, node.tryGetContext(key)])),
+  );
+}
+
+export class SettingsError extends Error {
+  override readonly name = 'SettingsError';
+}

@@ -1,0 +1,126 @@
+import { execFile } from 'node:child_process';
+import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, sep } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  buildLayer,
+  layerDir,
+  layerPackageDir,
+  unzippedBytes,
+} from '../../../layers/onnxruntime/build-layer.js';
+import { addSubModel } from '../../../tools/onnx-models.js';
+
+const run = promisify(execFile);
+
+/** ELF e_machine values (offset 18, little-endian). */
+const EM_X86_64 = 0x3e;
+const EM_AARCH64 = 0xb7;
+
+function elfHeader(file: string): { magic: string; class64: boolean; machine: number } {
+  const fd = openSync(file, 'r');
+  try {
+    const header = Buffer.alloc(20);
+    readSync(fd, header, 0, 20, 0);
+    return {
+      magic: header.subarray(0, 4).toString('latin1'),
+      class64: header[4] === 2,
+      machine: header.readUInt16LE(18),
+    };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function nativeFiles(arch: 'arm64' | 'x86_64'): string[] {
+  const dir = join(layerPackageDir(arch, 'onnxruntime-node'), 'bin', 'napi-v6', 'linux');
+  const [platformArch, ...others] = readdirSync(dir);
+  expect(others).toEqual([]);
+  const native = join(dir, platformArch as string);
+  return readdirSync(native).map((name) => join(native, name));
+}
+
+// Runs in a child process: jest's module registry would otherwise hand back node_modules' copy, and
+// the process's memory map then shows which native library was really loaded.
+const LOAD_FROM_LAYER = `
+const { createRequire } = require('node:module');
+const { readFileSync } = require('node:fs');
+const [modules, modelFile] = process.argv.slice(1);
+const ort = createRequire(modules + '/')('onnxruntime-node');
+(async () => {
+  const session = await ort.InferenceSession.create(readFileSync(modelFile));
+  const t = (v) => new ort.Tensor('float32', Float32Array.from(v), [v.length]);
+  const out = await session.run({ a: t([1, 2, 3]), b: t([10, 20, 30]) });
+  const maps = readFileSync('/proc/self/maps', 'utf8').split('\\n')
+    .map((line) => line.split(/\\s+/)[5]).filter((p) => p && /onnxruntime.*(\\.node|\\.so[.0-9]*)$/.test(p));
+  console.log(JSON.stringify({
+    sum: Array.from(out.sum.data),
+    modules: Object.keys(require.cache).filter((p) => p.includes('onnxruntime')),
+    natives: [...new Set(maps)],
+  }));
+})().catch((error) => { console.error(error); process.exit(1); });
+`;
+
+describe('onnxruntime layer', () => {
+  let work: string;
+  beforeAll(async () => {
+    // Both architectures, as `npm run build:layer` makes them (kept when already current).
+    buildLayer('x86_64');
+    buildLayer('arm64');
+    work = await mkdtemp(join(tmpdir(), 'maas-layer-'));
+  }, 120_000);
+  afterAll(() => rm(work, { recursive: true, force: true }));
+
+  it('runs a model with the x86_64 layer, loading onnxruntime only from the layer folder', async () => {
+    // Prepare
+    const modelFile = join(work, 'add-sub.onnx');
+    await writeFile(modelFile, addSubModel());
+    const modules = join(layerDir('x86_64'), 'nodejs', 'node_modules');
+    const env = { ...process.env };
+    delete env.NODE_PATH; // nothing but the layer folder to resolve from
+    // Act
+    const { stdout } = await run(process.execPath, ['-e', LOAD_FROM_LAYER, modules, modelFile], {
+      cwd: work,
+      env,
+    });
+    // Assess
+    const result = JSON.parse(stdout) as { sum: number[]; modules: string[]; natives: string[] };
+    expect(result.sum).toEqual([11, 22, 33]);
+    expect(result.modules.length).toBeGreaterThan(0);
+    const outside = [...result.modules, ...result.natives].filter(
+      (path) => !path.startsWith(`${modules}${sep}`),
+    );
+    expect(outside).toEqual([]);
+    expect(result.natives).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/linux\/x64\/libonnxruntime\.so\.1$/),
+        expect.stringMatching(/linux\/x64\/onnxruntime_binding\.node$/),
+      ]),
+    );
+  }, 60_000);
+
+  it('ships only 64-bit x86 ELF binaries in the x86_64 layer', () => {
+    for (const file of nativeFiles('x86_64')) {
+      expect(elfHeader(file)).toEqual({ magic: '\x7fELF', class64: true, machine: EM_X86_64 });
+    }
+  });
+
+  it('ships only aarch64 ELF binaries in the arm64 layer', () => {
+    const files = nativeFiles('arm64');
+    expect(files.map((f) => f.slice(f.lastIndexOf(sep) + 1)).sort()).toEqual([
+      'libonnxruntime.so.1',
+      'onnxruntime_binding.node',
+    ]);
+    for (const file of files) {
+      expect(elfHeader(file)).toEqual({ magic: '\x7fELF', class64: true, machine: EM_AARCH64 });
+    }
+  });
+
+  it('keeps each layer well under the 250 MB Lambda limit', () => {
+    const limit = 250 * 1024 * 1024;
+    expect(unzippedBytes(layerDir('x86_64'))).toBeLessThan(limit / 4);
+    expect(unzippedBytes(layerDir('arm64'))).toBeLessThan(limit / 4);
+  });
+});
