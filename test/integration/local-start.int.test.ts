@@ -20,6 +20,7 @@ describe('npm start (local/main.ts)', () => {
   const start = async () => {
     running = spawnTs('local/main.ts', [], { MAAS_HOME: home, PORT: '0' });
     const [, url] = await waitForOutput(running, /maas listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    await waitForOutput(running, /Ctrl-C stops it/); // the last line of the greeting: all of it is out
     return url as string;
   };
   const stop = async () => {
