@@ -73,6 +73,27 @@ const SettingsShape = z.object({
    * set already (a per-region account setting this app does not take over).
    */
   executionLogLevel: z.enum(['OFF', 'ERROR', 'INFO']).default('OFF'),
+  /** Where alarm notifications are e-mailed (the address confirms the subscription once); null for none. */
+  alarmEmail: z
+    .union([z.null(), z.email()])
+    .optional()
+    .transform((v) => v ?? undefined),
+  /** The runbook the alarm descriptions link to, by section: a URL to docs/runbook.md in your repository. */
+  runbookUrl: z.string().min(1).default('docs/runbook.md'),
+  /** API 5xx alarm: percent of requests over 5 minutes. */
+  serverErrorRatePct: z.coerce.number().positive().max(100).default(1),
+  /** API 4xx spike alarm: percent of requests, over two of three 5-minute periods. */
+  clientErrorRatePct: z.coerce.number().positive().max(100).default(25),
+  /** p99 latency alarm threshold, ms, over three 5-minute periods. */
+  latencyP99Ms: int(1, 29_000).default(2000),
+  /** Concurrency alarm: percent of the reserved concurrency (or of the account limit below). */
+  concurrencyAlarmPct: int(1, 100).default(80),
+  /** The account's Lambda concurrency limit, for the concurrency alarm when none is reserved. */
+  accountConcurrencyLimit: int(1, 1_000_000).default(1000),
+  /** Canary alarm and automatic rollback: points by which a canary's error rate may exceed stable's. */
+  canaryErrorMarginPct: z.coerce.number().positive().max(100).default(CODE.canaryErrorMarginPct),
+  /** Canary requests per minute below which the canary alarm does not judge (too few to tell). */
+  canaryMinRequests: int(1, 1_000_000).default(20),
 });
 
 const SettingsSchema = SettingsShape.refine(

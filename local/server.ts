@@ -8,7 +8,7 @@ import type {
   APIGatewayTokenAuthorizerEvent,
   Context,
 } from 'aws-lambda';
-import { UNAUTHORIZED_MESSAGE } from '../core/auth/api-keys.js';
+import { AUTH_UNAVAILABLE_MESSAGE, UNAUTHORIZED_MESSAGE } from '../core/auth/api-keys.js';
 import { quote } from '../core/models/names.js';
 import { BINARY_MEDIA_TYPES, matchRoute, ROUTES } from '../core/oip/routes.js';
 
@@ -98,7 +98,14 @@ async function serve(
     return refuseTooLarge(req, res, declared, options.maxBodyBytes);
   // The key is checked before the body is read, so strangers cannot make the server buffer anything.
   const context = lambdaContext(route.id);
-  const authorizer = await authorize(req, method, url.pathname, options, authCache, context);
+  let authorizer: Record<string, string> | undefined;
+  try {
+    authorizer = await authorize(req, method, url.pathname, options, authCache, context);
+  } catch (error) {
+    // The authorizer failed rather than refused (its store is down): API Gateway's AUTHORIZER_FAILURE.
+    console.error('authorizer failed', (error as Error).message);
+    return send(res, 503, { error: AUTH_UNAVAILABLE_MESSAGE });
+  }
   if (authorizer === undefined) return send(res, 401, { error: UNAUTHORIZED_MESSAGE });
   const body = await readBody(req, options.maxBodyBytes);
   if (body === undefined) return refuseTooLarge(req, res, undefined, options.maxBodyBytes);

@@ -55,6 +55,9 @@ const keyOf = (name: string) => ({ pk: `KEY#${name}` });
  */
 export const UNAUTHORIZED_MESSAGE = 'missing or invalid API key: send Authorization: Bearer <key>';
 
+/** What every client hears while keys cannot be checked (the keys table unreachable): retry, not re-key. */
+export const AUTH_UNAVAILABLE_MESSAGE = 'API keys cannot be checked right now: retry shortly';
+
 /**
  * Creates a key and returns its secret token, which is shown this once: only its sha256 is stored.
  * @example const { token } = await createKey(deps, { name: 'web', models: ['vad'], createdBy: 'alice' })

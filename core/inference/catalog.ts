@@ -62,6 +62,14 @@ export class ModelCatalog {
     return entry;
   }
 
+  /** The versions unversioned requests can reach right now: stable and canary, or the newest. */
+  async servingVersions(name: string): Promise<ModelVersion[]> {
+    const { head, versions } = await this.model(name);
+    if (head.stable === undefined) return [this.#route(head, versions).version];
+    const roles = [head.stable, ...(head.canary === undefined ? [] : [head.canary])];
+    return versions.filter((v) => roles.includes(v.version));
+  }
+
   /** The version that serves a request; see route(). */
   async resolve(name: string, version?: number): Promise<ModelVersion> {
     return (await this.route(name, version)).version;

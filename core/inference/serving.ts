@@ -48,7 +48,7 @@ export interface PreloadLog {
 }
 
 /**
- * Loads the newest ready version of each named model into the session cache: run during a Lambda
+ * Loads what serves each named model (its stable and canary versions, or its newest) into the session cache: run during a Lambda
  * function's init, so with provisioned concurrency those models are warm before the first request.
  *
  * Log-and-continue, not fail-fast: a failed init makes Lambda tear the sandbox down and retry, and
@@ -59,7 +59,7 @@ export interface PreloadLog {
  */
 export async function preloadModels(
   serving: {
-    readonly catalog: Pick<ModelCatalog, 'resolve'>;
+    readonly catalog: Pick<ModelCatalog, 'servingVersions'>;
     readonly sessions: Pick<SessionCache, 'warm'>;
   },
   names: readonly string[],
@@ -70,11 +70,12 @@ export async function preloadModels(
   for (const name of names) {
     const started = Date.now();
     try {
-      const version = await serving.catalog.resolve(name);
-      await serving.sessions.warm(version);
+      // Stable and canary both: either may take the first unversioned request.
+      const versions = await serving.catalog.servingVersions(name);
+      for (const version of versions) await serving.sessions.warm(version);
       log.info('model preloaded', {
         model: name,
-        version: version.version,
+        versions: versions.map((v) => v.version),
         ms: Date.now() - started,
       });
       loaded.push(name);

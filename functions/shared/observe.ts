@@ -109,6 +109,8 @@ export const observe = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyRe
 export function observeCache(event: CacheEvent): void {
   if (event.type === 'hit' || event.type === 'miss') return; // counted per request, with its status
   const single = metrics.singleMetric();
+  // Overall (the alarms watch it) and per model (the dashboard shows it).
+  single.addDimensions({});
   single.addDimensions({ [DIMENSION.model]: event.key.split('@')[0] as string });
   switch (event.type) {
     case 'loaded':

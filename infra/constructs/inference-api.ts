@@ -16,7 +16,7 @@ import {
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { UNAUTHORIZED_MESSAGE } from '../../core/auth/api-keys.js';
+import { AUTH_UNAVAILABLE_MESSAGE, UNAUTHORIZED_MESSAGE } from '../../core/auth/api-keys.js';
 import { BINARY_MEDIA_TYPES, ROUTES } from '../../core/oip/routes.js';
 
 /** The stage clients call: its name is the first segment of every URL path. */
@@ -139,6 +139,8 @@ export class InferenceApi extends Construct {
 
     const errors: readonly [ResponseType, string, string][] = [
       [ResponseType.UNAUTHORIZED, '401', UNAUTHORIZED_MESSAGE],
+      // The authorizer failed (not refused): a store outage, so 503 and the same words as locally.
+      [ResponseType.AUTHORIZER_FAILURE, '503', AUTH_UNAVAILABLE_MESSAGE],
       [ResponseType.ACCESS_DENIED, '403', 'access denied'],
       [ResponseType.WAF_FILTERED, '403', 'request blocked by the web application firewall'],
       // A REST API answers routes it does not have with this type (as a 403); it means "no route".

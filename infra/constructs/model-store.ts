@@ -32,6 +32,11 @@ export class ModelStore extends Construct {
    * resources it names, so the serving stack attaches it without knowing their ARNs.
    */
   public readonly servePolicy: ManagedPolicy;
+  /**
+   * What automatic rollback needs: read model heads and versions, and write one routing change (an
+   * UpdateItem of the head, a PutItem of the history entry). No deletes, no bucket access.
+   */
+  public readonly routingPolicy: ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: ModelStoreProps = {}) {
     super(scope, id);
@@ -70,6 +75,20 @@ export class ModelStore extends Construct {
         }),
       ],
     });
+    this.routingPolicy = new ManagedPolicy(this, 'RoutingPolicy', {
+      description: 'maas auto-rollback: read model records, write routing changes',
+      statements: [
+        new PolicyStatement({
+          actions: [
+            'dynamodb:GetItem',
+            'dynamodb:Query',
+            'dynamodb:UpdateItem',
+            'dynamodb:PutItem',
+          ],
+          resources: [this.table.tableArn],
+        }),
+      ],
+    });
     const bucketId = Stack.of(this).resolve((this.bucket.node.defaultChild as CfnBucket).logicalId);
     Validations.of(this.servePolicy).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${objects}]`,
@@ -77,6 +96,11 @@ export class ModelStore extends Construct {
         'Model objects are content-addressed (models/<name>/<sha256>.onnx) and pushed after deploy, so ' +
         'their keys cannot be listed here; the wildcard covers only the models/ prefix, for GetObject only.',
     });
+  }
+
+  /** Lets a function's role change model routing: attaches routingPolicy. */
+  grantRouting(role: IRole): void {
+    role.addManagedPolicy(this.routingPolicy);
   }
 
   /** Lets a function's role serve models: attaches servePolicy. */

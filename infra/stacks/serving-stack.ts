@@ -3,11 +3,14 @@ import { MethodLoggingLevel } from 'aws-cdk-lib/aws-apigateway';
 import type { Construct } from 'constructs';
 import { ENV } from '../../core/config.js';
 import { STACK_OUTPUTS } from '../../core/stack-outputs.js';
+import { AutoRollback } from '../constructs/auto-rollback.js';
 import { HandlerFunction } from '../constructs/handler-function.js';
 import { InferenceApi } from '../constructs/inference-api.js';
 import type { KeyStore } from '../constructs/key-store.js';
 import type { ModelStore } from '../constructs/model-store.js';
 import { LAMBDA_ARCHITECTURE, OnnxLayer } from '../constructs/onnx-layer.js';
+import { ServingAlarms } from '../constructs/serving-alarms.js';
+import { ServingDashboard } from '../constructs/serving-dashboard.js';
 import { WebFirewall } from '../constructs/web-firewall.js';
 import type { Settings } from '../settings.js';
 
@@ -26,6 +29,9 @@ export class ServingStack extends Stack {
   public readonly authorizer: HandlerFunction;
   public readonly api: InferenceApi;
   public readonly firewall: WebFirewall | undefined;
+  public readonly alarms: ServingAlarms;
+  public readonly autoRollback: AutoRollback;
+  public readonly dashboard: ServingDashboard;
 
   constructor(scope: Construct, id: string, props: ServingStackProps) {
     super(scope, id, {
@@ -97,6 +103,31 @@ export class ServingStack extends Stack {
       });
     }
 
+    this.alarms = new ServingAlarms(this, 'Alarms', {
+      stage: this.api.stage,
+      inference: this.inference.fn,
+      authorizer: this.authorizer.fn,
+      concurrencyLimit: settings.reservedConcurrency ?? settings.accountConcurrencyLimit,
+      thresholds: settings,
+      runbookUrl: settings.runbookUrl,
+      email: settings.alarmEmail,
+    });
+    this.autoRollback = new AutoRollback(this, 'AutoRollback', {
+      alarm: this.alarms.alarms['canary-error-rate'],
+      models: props.models,
+      canaryErrorMarginPct: settings.canaryErrorMarginPct,
+      architecture,
+      logRetention: settings.logRetentionDays,
+    });
+    this.dashboard = new ServingDashboard(this, 'Dashboard', {
+      stage: this.api.stage,
+      inference: this.inference.fn,
+      alarms: Object.values(this.alarms.alarms),
+      runbookUrl: settings.runbookUrl,
+    });
+
     new CfnOutput(this, STACK_OUTPUTS.apiUrl, { value: this.api.url });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
+    new CfnOutput(this, 'DashboardName', { value: this.dashboard.dashboard.dashboardName });
   }
 }

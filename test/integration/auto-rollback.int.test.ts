@@ -50,11 +50,11 @@ describe('automatic rollback of failing canaries (local emulators)', () => {
       const [last] = await history(store.deps, name);
       expect(last).toMatchObject({
         action: 'clear-canary',
-        by: 'alarm:Maas-CanaryErrorRate',
+        by: 'alarm:Maas-Serving-canary-error-rate',
         from: { stable: 1, canary: 2, canaryWeight: 10 },
         to: { stable: 1 },
         reason: expect.stringMatching(
-          /^alarm Maas-CanaryErrorRate fired at 2026-11-23T10:15:00\.123\+0000: Threshold Crossed/,
+          /^alarm Maas-Serving-canary-error-rate fired at 2026-11-23T10:15:00\.123\+0000: Threshold Crossed/,
         ),
       });
     }

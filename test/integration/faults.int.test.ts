@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { AUTH_UNAVAILABLE_MESSAGE, createKey } from '../../core/auth/api-keys.js';
 import { createClients } from '../../core/clients.js';
 import { loadConfig } from '../../core/config.js';
 import { readModelBytes } from '../../core/models/artifacts.js';
@@ -119,7 +120,7 @@ describe('pushes that fail half-way, and maas gc', () => {
 describe('a store outage (local stack, emulators stopped and restarted)', () => {
   let stack: LocalStack;
   let home: string;
-  let deps: ModelStoreDeps;
+  let deps: ModelStoreDeps & { keysTable: string };
   const body = { inputs: [{ name: 'x', datatype: 'FP32', shape: [1], data: [1] }] };
   const infer = (model: string) =>
     request({ url: stack.url, apiKey: stack.apiKey }, 'POST', `/v2/models/${model}/infer`, {
@@ -147,6 +148,8 @@ describe('a store outage (local stack, emulators stopped and restarted)', () => 
 
   it('keeps serving warm models, answers 503 for cold ones, and recovers by itself', async () => {
     expect((await infer('warm')).status).toBe(200);
+    // A key never used yet is not in the authorizer cache: during the outage it cannot be checked.
+    const { token } = await createKey(deps, { name: 'fresh', createdBy: 'test' });
     await stack.emulators.stop();
     await new Promise((resolve) => setTimeout(resolve, 150)); // past the metadata TTL
 
@@ -159,6 +162,8 @@ describe('a store outage (local stack, emulators stopped and restarted)', () => 
     expect(
       (await request({ url: stack.url, apiKey: stack.apiKey }, 'GET', '/v2/health/ready')).status,
     ).toBe(503);
+    const unchecked = await request({ url: stack.url, apiKey: token }, 'GET', '/v2/health/live');
+    expect(unchecked).toMatchObject({ status: 503, body: { error: AUTH_UNAVAILABLE_MESSAGE } });
 
     await stack.emulators.restart();
     const started = Date.now();

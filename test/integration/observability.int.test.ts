@@ -177,10 +177,13 @@ describe('logs and metrics of the inference handler (local stack)', () => {
       level: 'ERROR',
       model: 'broken@1',
     });
-    expect(emfWith(lines, 'IntegrityFailures')[0]).toMatchObject({
-      Model: 'broken',
-      IntegrityFailures: 1,
-    });
+    const [integrity] = emfWith(lines, 'IntegrityFailures');
+    expect(integrity).toMatchObject({ Model: 'broken', IntegrityFailures: 1 });
+    // Overall for the alarm, per model for the dashboard.
+    expect(integrity!._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([
+      ['service'],
+      ['service', 'Model'],
+    ]);
     expect(lines.find((l) => l.message === 'request')).toMatchObject({
       level: 'ERROR',
       status: 503,

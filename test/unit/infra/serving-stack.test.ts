@@ -1,11 +1,14 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { UNAUTHORIZED_MESSAGE } from '../../../core/auth/api-keys.js';
 import { ENV } from '../../../core/config.js';
+import { DIMENSION, METRIC, METRICS_NAMESPACE } from '../../../core/metrics.js';
 import { BINARY_MEDIA_TYPES, ROUTES } from '../../../core/oip/routes.js';
 import { STACK_OUTPUTS } from '../../../core/stack-outputs.js';
 import { SECURITY_POLICY, STAGE_NAME } from '../../../infra/constructs/inference-api.js';
+import { ALARMS } from '../../../infra/constructs/serving-alarms.js';
 import { type SynthesizedMaas, synthMaas } from '../../helpers/synth-maas.js';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
@@ -40,9 +43,9 @@ describe('ServingStack (default settings)', () => {
   afterAll(() => maas.dispose());
 
   describe('functions', () => {
-    it('runs both on nodejs22.x, arm64, with X-Ray active tracing and their own log groups', () => {
+    it('runs all three (inference, authorizer, auto-rollback) on nodejs22.x, arm64, traced, with their own log groups', () => {
       const functions = template.findResources('AWS::Lambda::Function');
-      expect(Object.keys(functions)).toHaveLength(2);
+      expect(Object.keys(functions)).toHaveLength(3);
       for (const fn of Object.values(functions)) {
         expect(fn.Properties).toMatchObject({
           Runtime: 'nodejs22.x',
@@ -92,7 +95,7 @@ describe('ServingStack (default settings)', () => {
 
     it('retains the function log groups with the configured retention', () => {
       const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
-      expect(groups).toHaveLength(3); // two functions and the API access log
+      expect(groups).toHaveLength(4); // three functions and the API access log
       for (const group of groups) {
         expect(group).toMatchObject({
           DeletionPolicy: 'Retain',
@@ -103,7 +106,7 @@ describe('ServingStack (default settings)', () => {
 
     it('serves the API through each function\'s "live" alias, without provisioned concurrency', () => {
       const aliases = Object.values(template.findResources('AWS::Lambda::Alias'));
-      expect(aliases).toHaveLength(2);
+      expect(aliases).toHaveLength(3);
       for (const alias of aliases) {
         expect(alias.Properties.Name).toBe('live');
         expect(alias.Properties.ProvisionedConcurrencyConfig).toBeUndefined();
@@ -164,7 +167,7 @@ describe('ServingStack (default settings)', () => {
       },
     );
 
-    it('grants no wildcard action anywhere, and a wildcard resource only to X-Ray', () => {
+    it('grants no wildcard action anywhere, and a wildcard resource only to X-Ray and metric reads', () => {
       const statements = [maas.storage, maas.serving].flatMap((stack) =>
         Object.values(Template.fromStack(stack).toJSON().Resources as Resources)
           .filter((r) => r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy')
@@ -176,9 +179,11 @@ describe('ServingStack (default settings)', () => {
       const actions = statements.flatMap((s) => [s.Action].flat() as string[]);
       expect(actions.filter((a) => a.includes('*'))).toEqual([]);
       const starred = statements.filter((s) => JSON.stringify(s.Resource) === '"*"');
-      expect(starred.flatMap((s) => [s.Action].flat())).toEqual(
-        Array(starred.length).fill(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']).flat(),
+      const xray = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+      expect(starred.map((s) => [s.Action].flat())).toEqual(
+        expect.arrayContaining([xray, xray, xray, ['cloudwatch:GetMetricData']]),
       );
+      expect(starred).toHaveLength(4); // X-Ray for each function, and the auto-rollback metric read
       expect(template.findResources('AWS::IAM::ManagedPolicy')).toEqual({});
     });
   });
@@ -238,7 +243,11 @@ describe('ServingStack (default settings)', () => {
 
     it('checks the Authorization header with the authorizer alias, caching answers 30 s', () => {
       const alias = idOf('AWS::Lambda::Alias', {
-        FunctionName: { Ref: idOf('AWS::Lambda::Function', { MemorySize: 512 }) },
+        FunctionName: {
+          Ref: idOf('AWS::Lambda::Function', {
+            Description: Match.stringLikeRegexp('API key check'),
+          }),
+        },
       });
       template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
         Type: 'TOKEN',
@@ -353,9 +362,161 @@ describe('ServingStack (default settings)', () => {
     });
   });
 
+  describe('alarms, dashboard and automatic rollback', () => {
+    const alarms = () => Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    const topic = () => idOf('AWS::SNS::Topic');
+
+    it('has every alarm, each described in one line with a link to its runbook section, notifying the topic', () => {
+      expect(alarms()).toHaveLength(Object.keys(ALARMS).length);
+      for (const [id, line] of Object.entries(ALARMS)) {
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          AlarmName: `Maas-Serving-${id}`,
+          AlarmDescription: `${line}. Runbook: docs/runbook.md#${id}`,
+          AlarmActions: [{ Ref: topic() }],
+          OKActions: [{ Ref: topic() }],
+          TreatMissingData: 'notBreaching',
+        });
+      }
+    });
+
+    it('links only runbook sections that exist', () => {
+      const runbook = readFileSync(new URL('../../../docs/runbook.md', import.meta.url), 'utf8');
+      const sections = [...runbook.matchAll(/^## (\S+)$/gm)].map((m) => m[1]);
+      expect(sections).toEqual(Object.keys(ALARMS));
+    });
+
+    it.each([
+      ['api-5xx-rate', 1, { MetricName: '5XXError', Namespace: 'AWS/ApiGateway' }],
+      ['api-4xx-spike', 25, { MetricName: '4XXError', Namespace: 'AWS/ApiGateway' }],
+      ['p99-latency', 2000, { MetricName: 'Latency', Namespace: 'AWS/ApiGateway' }],
+      ['lambda-errors', 1, { MetricName: 'Errors', Namespace: 'AWS/Lambda' }],
+      ['lambda-throttles', 1, { MetricName: 'Throttles', Namespace: 'AWS/Lambda' }],
+      ['concurrency-high', 800, { MetricName: 'ConcurrentExecutions', Namespace: 'AWS/Lambda' }],
+      ['authorizer-failures', 1, { MetricName: 'Errors', Namespace: 'AWS/Lambda' }],
+      [
+        'model-load-failures',
+        1,
+        { MetricName: METRIC.modelLoadFailures, Namespace: METRICS_NAMESPACE },
+      ],
+      [
+        'integrity-failures',
+        1,
+        { MetricName: METRIC.integrityFailures, Namespace: METRICS_NAMESPACE },
+      ],
+    ])('alarms %s at %p on %j', (id, threshold, metric) => {
+      const [alarm] = alarms().filter((a) => a.Properties.AlarmName === `Maas-Serving-${id}`);
+      expect(alarm?.Properties.Threshold).toBe(threshold);
+      expect(JSON.stringify(alarm?.Properties)).toContain(JSON.stringify(metric.MetricName));
+      expect(JSON.stringify(alarm?.Properties)).toContain(JSON.stringify(metric.Namespace));
+    });
+
+    it("compares the canary's error rate with stable's, from the routed-request metrics by role", () => {
+      const [alarm] = alarms().filter(
+        (a) => a.Properties.AlarmName === 'Maas-Serving-canary-error-rate',
+      );
+      expect(alarm?.Properties).toMatchObject({
+        Threshold: 5,
+        EvaluationPeriods: 2,
+        DatapointsToAlarm: 2,
+      });
+      const queries = alarm?.Properties.Metrics as {
+        Id: string;
+        Expression?: string;
+        MetricStat?: { Metric: { MetricName: string; Dimensions: unknown[] } };
+      }[];
+      expect(queries.find((q) => q.Expression !== undefined)?.Expression).toBe(
+        'IF(cr >= 20, 100 * (ce / cr - IF(sr > 0, se / sr, 0)), 0)',
+      );
+      const stats = queries
+        .filter((q) => q.MetricStat !== undefined)
+        .map((q) => [q.Id, q.MetricStat?.Metric.MetricName, q.MetricStat?.Metric.Dimensions]);
+      expect(stats).toEqual(
+        expect.arrayContaining([
+          [
+            'cr',
+            METRIC.routedRequests,
+            expect.arrayContaining([{ Name: DIMENSION.role, Value: 'canary' }]),
+          ],
+          [
+            'se',
+            METRIC.routedErrors,
+            expect.arrayContaining([{ Name: DIMENSION.role, Value: 'stable' }]),
+          ],
+        ]),
+      );
+    });
+
+    it('sends alarms to an SNS topic encrypted with a rotating key, over TLS only', () => {
+      const key = idOf('AWS::KMS::Key', { EnableKeyRotation: true });
+      template.hasResourceProperties('AWS::SNS::Topic', {
+        KmsMasterKeyId: { 'Fn::GetAtt': [key, 'Arn'] },
+      });
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+      expect(template.findResources('AWS::SNS::Subscription')).toEqual({}); // no alarmEmail by default
+    });
+
+    it('runs the auto-rollback function on the canary alarm going to ALARM', () => {
+      const canary = idOf('AWS::CloudWatch::Alarm', {
+        AlarmName: 'Maas-Serving-canary-error-rate',
+      });
+      const fn = idOf('AWS::Lambda::Function', {
+        Description: Match.stringLikeRegexp('end failing canaries'),
+      });
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: {
+          source: ['aws.cloudwatch'],
+          'detail-type': ['CloudWatch Alarm State Change'],
+          resources: [{ 'Fn::GetAtt': [canary, 'Arn'] }],
+          detail: { state: { value: ['ALARM'] } },
+        },
+      });
+      expect(resources[fn]?.Properties.Environment).toEqual({
+        Variables: expect.objectContaining({
+          [ENV.canaryErrorMarginPct]: '5',
+          [ENV.modelsTable]: expect.anything(),
+        }),
+      });
+    });
+
+    it('draws a dashboard from the metric names the handlers emit, with every alarm', () => {
+      const body = JSON.stringify(
+        Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]?.Properties
+          .DashboardBody,
+      );
+      for (const name of [
+        METRIC.requests,
+        METRIC.clientErrors,
+        METRIC.serverErrors,
+        METRIC.latency,
+        METRIC.modelLoadTime,
+        METRIC.coldStart,
+        METRIC.routedRequests,
+        METRIC.routedErrors,
+      ]) {
+        expect(body).toContain(name);
+      }
+      for (const statistic of ['p50', 'p90', 'p99']) expect(body).toContain(statistic);
+      for (const alarm of Object.keys(template.findResources('AWS::CloudWatch::Alarm')))
+        expect(body).toContain(alarm);
+    });
+  });
+
   describe('outputs and checks', () => {
     it('outputs the API URL, without a trailing slash, under the name the CLI reads', () => {
-      expect(Object.keys(template.toJSON().Outputs)).toEqual([STACK_OUTPUTS.apiUrl]);
+      expect(Object.keys(template.toJSON().Outputs)).toEqual([
+        STACK_OUTPUTS.apiUrl,
+        'AlarmTopicArn',
+        'DashboardName',
+      ]);
       const parts = template.toJSON().Outputs[STACK_OUTPUTS.apiUrl].Value[
         'Fn::Join'
       ][1] as unknown[];
@@ -390,6 +551,9 @@ describe('ServingStack (default settings)', () => {
           'Maas-Serving/Inference/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
           'Maas-Serving/Authorizer/Fn AwsSolutions-L1',
           'Maas-Serving/Authorizer/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+          'Maas-Serving/AutoRollback/Handler/Fn AwsSolutions-L1',
+          'Maas-Serving/AutoRollback/Handler/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+          'Maas-Serving/AutoRollback/ReadMetrics AwsSolutions-IAM5[Resource::*]',
           'Maas-Serving/Api/Api AwsSolutions-APIG2',
           'Maas-Serving/Api/Api AwsSolutions-COG4',
           `Maas-Serving/Api/Api/DeploymentStage.${STAGE_NAME} AwsSolutions-APIG6`,

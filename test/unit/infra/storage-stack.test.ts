@@ -171,8 +171,28 @@ describe('StorageStack', () => {
         ],
       },
     });
-    expect(Object.keys(template.findResources('AWS::IAM::ManagedPolicy'))).toHaveLength(2);
+    expect(Object.keys(template.findResources('AWS::IAM::ManagedPolicy'))).toHaveLength(3);
     expect(template.findResources('AWS::IAM::Role')).toEqual({});
+  });
+
+  it('lets automatic rollback read model records and write routing changes, and nothing else', () => {
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      Description: Match.stringLikeRegexp('auto-rollback'),
+      PolicyDocument: {
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: [
+              'dynamodb:GetItem',
+              'dynamodb:PutItem',
+              'dynamodb:Query',
+              'dynamodb:UpdateItem',
+            ],
+            Resource: arn(STATEFUL_IDS.modelsTable),
+          },
+        ],
+      },
+    });
   });
 
   it('outputs the bucket and table names under the names the CLI reads', () => {

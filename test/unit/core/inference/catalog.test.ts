@@ -77,6 +77,7 @@ describe('ModelCatalog', () => {
     draw = 0.2;
     expect((await catalog.resolve('m')).version).toBe(1);
     expect((await catalog.resolve('m', 2)).version).toBe(2); // explicit versions bypass routing
+    expect((await catalog.servingVersions('m')).map((v) => v.version)).toEqual([1, 3]);
   });
 
   it('keeps serving the last known records while the registry is unreachable, and recovers', async () => {

@@ -17,11 +17,11 @@ const version = (name: string, n = 3): ModelVersion => ({
 const fakeLog = () => ({ info: jest.fn(), error: jest.fn() });
 
 describe('preloadModels', () => {
-  it('warms the newest ready version of each named model, one after another', async () => {
+  it('warms what serves each named model, one model after another', async () => {
     // Prepare
     const order: string[] = [];
     const serving = {
-      catalog: { resolve: async (name: string) => version(name) },
+      catalog: { servingVersions: async (name: string) => [version(name)] },
       sessions: {
         warm: async (v: ModelVersion) => {
           order.push(`start ${v.name}`);
@@ -38,7 +38,7 @@ describe('preloadModels', () => {
     expect(order).toEqual(['start vad', 'end vad', 'start demo', 'end demo']);
     expect(log.info).toHaveBeenCalledWith(
       'model preloaded',
-      expect.objectContaining({ model: 'vad', version: 3 }),
+      expect.objectContaining({ model: 'vad', versions: [3] }),
     );
   });
 
@@ -48,9 +48,9 @@ describe('preloadModels', () => {
     });
     const serving = {
       catalog: {
-        resolve: async (name: string) => {
+        servingVersions: async (name: string) => {
           if (name === 'missing') throw new NotFoundError(`model '${name}' not found`);
-          return version(name);
+          return [version(name)];
         },
       },
       sessions: { warm },
@@ -72,13 +72,13 @@ describe('preloadModels', () => {
   });
 
   it('does nothing when no model is named', async () => {
-    const resolve = jest.fn(async (name: string) => version(name));
+    const servingVersions = jest.fn(async (name: string) => [version(name)]);
     const result = await preloadModels(
-      { catalog: { resolve }, sessions: { warm: async () => {} } },
+      { catalog: { servingVersions }, sessions: { warm: async () => {} } },
       [],
       fakeLog(),
     );
     expect(result).toEqual({ loaded: [], failed: [] });
-    expect(resolve).not.toHaveBeenCalled();
+    expect(servingVersions).not.toHaveBeenCalled();
   });
 });
