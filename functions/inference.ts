@@ -12,7 +12,7 @@ import { parseWith, RepositoryIndexRequestSchema } from '../core/oip/schemas.js'
 import { body, bytes, header, json, modelRef, ok } from './shared/http.js';
 import { standardMiddy } from './shared/middleware.js';
 import { factsOf, observeCache } from './shared/observe.js';
-import { logger, tracer } from './shared/powertools.js';
+import { logger, traced, tracer } from './shared/powertools.js';
 import { principalOf } from './shared/principal.js';
 
 // Every protocol route in one function, so metadata, readiness and inference share one warm session cache.
@@ -23,6 +23,7 @@ tracer.captureAWSv3Client(clients.s3);
 tracer.captureAWSv3Client(clients.ddb);
 const serving = createServing(config, clients, {
   onCacheEvent: observeCache,
+  traceLoad: traced,
   onStale: (model, error) =>
     logger.warn('registry unreachable: serving last known records', {
       model,

@@ -8,14 +8,17 @@ import type { ServingDeps } from './endpoints.js';
 import { createRunner, type Runner } from './runtime.js';
 import { type CacheEvent, SessionCache } from './sessions.js';
 
-/** Builds the serving path's dependencies from config and clients: once per container or process. */
+/** What the adapter around the serving path may observe; all optional, so core stays plain. */
 export interface ServingHooks {
   /** Session cache events: loads, failures, evictions (and per-request hits and misses). */
   readonly onCacheEvent?: (event: CacheEvent) => void;
   /** The registry could not be read, and a model's last known records are served meanwhile. */
   readonly onStale?: (model: string, error: unknown) => void;
+  /** Wraps each model load, e.g. in a trace subsegment. */
+  readonly traceLoad?: <T>(name: string, work: () => Promise<T>) => Promise<T>;
 }
 
+/** Builds the serving path's dependencies from config and clients: once per container or process. */
 export function createServing(
   config: Config,
   clients: Pick<Clients, 's3' | 'ddb'>,
@@ -23,6 +26,9 @@ export function createServing(
 ): ServingDeps {
   const registry = { ddb: clients.ddb, modelsTable: required(config, 'modelsTable') };
   const artifacts = { s3: clients.s3, modelBucket: required(config, 'modelBucket') };
+  const load = loadModel(artifacts, (bytes) =>
+    createRunner(bytes, { intraOpThreads: config.intraOpThreads }),
+  );
   return {
     registry,
     catalog: new ModelCatalog(registry, {
@@ -31,9 +37,10 @@ export function createServing(
     }),
     sessions: new SessionCache({
       budgetBytes: config.sessionCacheBytes,
-      load: loadModel(artifacts, (bytes) =>
-        createRunner(bytes, { intraOpThreads: config.intraOpThreads }),
-      ),
+      load: (version) =>
+        hooks.traceLoad === undefined
+          ? load(version)
+          : hooks.traceLoad(`load model ${version.name}@${version.version}`, () => load(version)),
       ...(hooks.onCacheEvent === undefined ? {} : { onEvent: hooks.onCacheEvent }),
     }),
     // No request within the body limit can carry more elements than it has bytes (BOOL/INT8 in binary).
