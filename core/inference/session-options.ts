@@ -11,5 +11,10 @@ export function servingSessionOptions(intraOpThreads: number): InferenceSession.
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
+    // onnxruntime's workers otherwise spin for a while after each operator, waiting for more work.
+    // maas runs one model call per request with JavaScript work around it (decoding, encoding, other
+    // requests), and on the one or two vCPUs a function has, spinning workers take the CPU that work
+    // needs: measured in bench/, both the request handling and the runs themselves were slower.
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
   };
 }
