@@ -84,6 +84,7 @@ interface ParserOptions {
 type At = 'other' | 'request' | 'inputs' | 'input' | 'data';
 
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+const NEGATIVE_POW10 = Array.from({ length: 23 }, (_, i) => 10 ** -i);
 const TWO_53 = 2 ** 53;
 // Deep enough for any real tensor; deeper data takes the general path, which applies the limit.
 const MAX_TENSOR_DEPTH = 30;
@@ -214,7 +215,9 @@ class JsonParser {
     const words = new DataView(b.buffer, b.byteOffset, b.byteLength);
     const lastWord = b.length - 4;
     const start = this.pos;
-    let values = new Float64Array(1024);
+    // A number takes at least two bytes with its comma, and the 17-digit decimals of FP32 values take
+    // about twenty: an eighth of what is left holds them without growing (and copying) as they come.
+    let values = new Float64Array(Math.max(1024, (b.length - start) >> 3));
     let count = 0;
     let exact = true;
     let depth = 1;
@@ -259,12 +262,21 @@ class JsonParser {
         if (c === 0x2e) {
           c = b[++pos]!;
           if (!(c >= 0x30 && c <= 0x39)) return undefined;
-          while (pos <= lastWord) {
+          while (pos <= lastWord - 4) {
+            const high = words.getUint32(pos, true);
+            const low = words.getUint32(pos + 4, true);
+            if (!isFourDigits(high) || !isFourDigits(low)) break;
+            mantissa = mantissa * 100_000_000 + (fourDigits(high) * 10_000 + fourDigits(low));
+            scale += 8;
+            pos += 8;
+          }
+          if (pos <= lastWord) {
             const word = words.getUint32(pos, true);
-            if (!isFourDigits(word)) break;
-            mantissa = mantissa * 10_000 + fourDigits(word);
-            scale += 4;
-            pos += 4;
+            if (isFourDigits(word)) {
+              mantissa = mantissa * 10_000 + fourDigits(word);
+              scale += 4;
+              pos += 4;
+            }
           }
           c = b[pos]!;
           while (c >= 0x30 && c <= 0x39) {
@@ -291,16 +303,17 @@ class JsonParser {
         const power = exponent - scale;
         let number: number;
         if (mantissa === 0) number = 0;
-        else if (power >= -22 && power <= 22) {
-          // Powers of ten up to 1e22 are exact doubles, so below 2^53 this is one correctly rounded
-          // operation on exact operands: the very double JSON.parse returns.
+        else if (mantissa < TWO_53 && power >= -22 && power <= 22) {
+          // Powers of ten up to 1e22 are exact doubles, so this is one correctly rounded operation
+          // on exact operands: the very double JSON.parse returns.
           number = power >= 0 ? mantissa * POW10[power]! : mantissa / POW10[-power]!;
-          if (mantissa >= TWO_53) {
-            // Each step past 2^53 rounded once: below 1e40 that is under 25 units in the last place,
-            // well inside toFloat32's 1e-14. Longer numbers take the exact path.
-            if (mantissa >= 1e40) return undefined;
-            exact = false;
-          }
+        } else if (power >= -22 && power <= 22) {
+          // Each step past 2^53 rounded once, and so does a multiplication by 10^-k: below 1e40
+          // that is under 25 units in the last place, well inside toFloat32's 1e-14. Longer numbers
+          // take the exact path.
+          if (mantissa >= 1e40) return undefined;
+          exact = false;
+          number = power >= 0 ? mantissa * POW10[power]! : mantissa * NEGATIVE_POW10[-power]!;
         } else {
           if (mantissa >= 1e40 || power > 300 || power < -300) return undefined;
           exact = false; // 10 ** power adds a few units in the last place more
