@@ -74,7 +74,7 @@ export async function runColdStart(context: BenchContext): Promise<Row[]> {
       ]);
     };
     const coldRaw = async (): Promise<Phases> => {
-      const options = { ...servingSessionOptions(availableParallelism()), logSeverityLevel: 3 };
+      const options = servingSessionOptions(availableParallelism());
       const child = spawnChild(bundles.coldRaw, [file, inputsFile, JSON.stringify(options)], {
         label: 'cold raw',
         tsx: false,

@@ -74,7 +74,7 @@ export async function runMemory(context: BenchContext): Promise<Row[]> {
       runtimeFile: tinyFile,
       files,
       checkpoints,
-      options: { ...servingSessionOptions(availableParallelism()), logSeverityLevel: 3 },
+      options: servingSessionOptions(availableParallelism()),
     } satisfies RawMemoryPlan),
   );
   const raw = await spawnChild(bundles.memoryRaw, [rawPlanFile], {

@@ -1,7 +1,10 @@
 // Child processes for the benchmark. Every scenario that needs a clean process (a server, a load
-// generator, a cold start, a memory count) runs in one; children talk back in JSON lines on stdout and
-// write progress and diagnostics to stderr, which is passed through.
+// generator, a cold start, a memory count) runs in one; children talk back in JSON lines on file
+// descriptor 3 (bench/children/io.ts) and write progress and diagnostics to stderr, which is passed
+// through. Their stdout carries maas's request logs and metrics: read, so writing it costs what it
+// costs on Lambda, and kept only to explain a failure.
 import { type ChildProcess, spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -45,25 +48,24 @@ export function spawnChild(entry: string, args: readonly string[], options: Chil
   const child = spawn(process.execPath, [...flags, entry, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...BASE_ENV, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
   });
   const messages: unknown[] = [];
   const waiting: ((value: unknown) => void)[] = [];
   let last: unknown;
   let stderr = '';
-  let stdoutRest = '';
+  let stdout = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    const lines = (stdoutRest + chunk).split('\n');
-    stdoutRest = lines.pop() ?? '';
+    stdout = (stdout + chunk).slice(-4_000);
+  });
+  let rest = '';
+  const channel = child.stdio[3] as Readable;
+  channel.setEncoding('utf8').on('data', (chunk: string) => {
+    const lines = (rest + chunk).split('\n');
+    rest = lines.pop() ?? '';
     for (const line of lines) {
       if (line.trim() === '') continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch {
-        process.stderr.write(`  [${options.label}] ${line}\n`); // stray output: show it, never parse it
-        continue;
-      }
+      const value: unknown = JSON.parse(line);
       last = value;
       const next = waiting.shift();
       if (next === undefined) messages.push(value);
@@ -79,10 +81,13 @@ export function spawnChild(entry: string, args: readonly string[], options: Chil
     for (const line of lines) process.stderr.write(`  [${options.label}] ${line}\n`);
   });
   const exited = new Promise<number | null>((resolve) => {
-    child.once('exit', (code, signal) => resolve(signal === null ? code : null));
+    // 'close', not 'exit': every message the child wrote has been read by then.
+    child.once('close', (code, signal) => resolve(signal === null ? code : null));
   });
   const failure = (what: string) =>
-    new Error(`${options.label}: ${what}\n${stderr.trim().split('\n').slice(-30).join('\n')}`);
+    new Error(
+      `${options.label}: ${what}\n${stderr.trim().split('\n').slice(-30).join('\n')}\nstdout ends: ${stdout.slice(-1_000)}`,
+    );
   const within = <T>(work: Promise<T>, timeoutMs: number, what: string): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -22,10 +22,10 @@ export interface ReferenceServer {
 
 /** Serves POST <any path> with an Open Inference Protocol JSON body, answering its outputs in JSON. */
 export async function startReferenceServer(bytes: Uint8Array, port = 0): Promise<ReferenceServer> {
-  const session = await ort.InferenceSession.create(bytes, {
-    ...servingSessionOptions(availableParallelism()),
-    logSeverityLevel: 3,
-  });
+  const session = await ort.InferenceSession.create(
+    bytes,
+    servingSessionOptions(availableParallelism()),
+  );
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -30,10 +30,10 @@ for (const c of IN_PROCESS_CASES) {
   const inputs = c.model.inputs();
   let session = sessions.get(c.model);
   if (session === undefined) {
-    session = await ort.InferenceSession.create(c.model.bytes(), {
-      ...servingSessionOptions(availableParallelism()),
-      logSeverityLevel: 3,
-    });
+    session = await ort.InferenceSession.create(
+      c.model.bytes(),
+      servingSessionOptions(availableParallelism()),
+    );
     sessions.set(c.model, session);
   }
   const raw = session;

@@ -1,8 +1,13 @@
-// How children talk to bench/main.ts: one JSON line per message on stdout, progress on stderr. Kept
-// apart from bench/processes.ts so the bundled cold-start children load nothing they do not need.
+// How children talk to bench/main.ts: one JSON line per message on file descriptor 3, progress on
+// stderr. Not stdout: the handlers write a log line and an EMF record there per request, as on Lambda.
+// Kept apart from bench/processes.ts so the bundled children load nothing they do not need.
+import { writeSync } from 'node:fs';
+
+/** The pipe bench/processes.ts opens as the child's fourth file descriptor. */
+const MESSAGES_FD = 3;
 
 export function send(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value)}\n`);
+  writeSync(MESSAGES_FD, `${JSON.stringify(value)}\n`);
 }
 
 export function progress(message: string): void {

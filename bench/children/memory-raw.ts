@@ -12,7 +12,7 @@ export interface RawMemoryPlan {
   /** Lookup models: INT64 input `index` [1]. */
   readonly files: string[];
   readonly checkpoints: number[];
-  readonly options: Record<string, unknown>;
+  readonly options: object;
 }
 
 const plan = JSON.parse(readFileSync(process.argv[2] ?? '', 'utf8')) as RawMemoryPlan;

@@ -11,6 +11,7 @@ export function servingSessionOptions(intraOpThreads: number): InferenceSession.
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
+    logSeverityLevel: 4, // fatal only, as runtime.ts opens every session; errors still throw
     // onnxruntime's workers otherwise spin for a while after each operator, waiting for more work.
     // maas runs one model call per request with JavaScript work around it (decoding, encoding, other
     // requests), and on the one or two vCPUs a function has, spinning workers take the CPU that work
