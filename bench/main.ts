@@ -1,5 +1,6 @@
-// `npm run bench [-- --quick] [--only <family,...>] [--out <file>] [--docs]`: what maas costs over
-// running the model yourself, as ratios measured in the same run. See docs/benchmarks.md.
+// `npm run bench [-- --quick] [--only <family,...>] [--out <file>] [--docs] [--from <file>]`: what
+// maas costs over running the model yourself, as ratios measured in the same run. See
+// docs/benchmarks.md.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -44,59 +45,68 @@ const { values } = parseArgs({
     only: { type: 'string' },
     out: { type: 'string', default: join(ROOT, 'bench', 'results', 'latest.json') },
     docs: { type: 'boolean', default: false },
+    // Prints (and with --docs publishes) a report written earlier, without measuring anything.
+    from: { type: 'string' },
   },
 });
-const families = selectFamilies(values.only);
-const startedAt = new Date();
-const started = performance.now();
 
-const workDir = await mkdtemp(join(tmpdir(), 'maas-bench-'));
-progress(`bench: ${values.quick ? 'quick run' : 'full run'} of ${families.join(', ')}`);
-progress('bench: starting the model store (s3rver + dynalite)');
-const store = await startBenchStore();
-let bundles: Promise<Bundles> | undefined;
-const context: BenchContext = {
-  quick: values.quick,
-  store,
-  workDir,
-  bundles: () => {
-    bundles ??= buildBundles();
-    return bundles;
-  },
-};
-
-const rows: Row[] = [];
-try {
-  for (const family of families) {
-    progress(`bench: ${family}`);
-    const run = await RUNNERS[family]();
-    rows.push(...(await run(context)));
-  }
-} finally {
-  await (await bundles?.catch(() => undefined))?.remove();
-  await store.stop();
-  await rm(workDir, { recursive: true, force: true });
+const report =
+  values.from === undefined
+    ? await measure(selectFamilies(values.only), values.quick)
+    : (JSON.parse(await readFile(values.from, 'utf8')) as BenchReport);
+if (values.from === undefined) {
+  const out = resolve(values.out);
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
+  progress(`bench: wrote ${relative(process.cwd(), out) || out}`);
 }
-
-const report: BenchReport = {
-  startedAt: startedAt.toISOString(),
-  seconds: Math.round((performance.now() - started) / 1000),
-  quick: values.quick,
-  machine: machine(),
-  rows,
-};
-const out = resolve(values.out);
-await mkdir(dirname(out), { recursive: true });
-await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
-console.log(formatTable(rows));
+console.log(formatTable(report.rows));
 console.log(`\n${describeMachine(report.machine)}; ${report.seconds} s`);
-progress(`bench: wrote ${relative(process.cwd(), out) || out}`);
 if (values.docs) {
   await updateDocs(report);
   progress('bench: updated docs/benchmarks.md');
 }
 // The emulators' and SDK clients' sockets are closed; exit without waiting on stray timers.
 process.exit(0);
+
+/** Runs the families in order against one model store, each in its own child processes. */
+async function measure(families: readonly Family[], quick: boolean): Promise<BenchReport> {
+  const startedAt = new Date();
+  const started = performance.now();
+  const workDir = await mkdtemp(join(tmpdir(), 'maas-bench-'));
+  progress(`bench: ${quick ? 'quick run' : 'full run'} of ${families.join(', ')}`);
+  progress('bench: starting the model store (s3rver + dynalite)');
+  const store = await startBenchStore();
+  let bundles: Promise<Bundles> | undefined;
+  const context: BenchContext = {
+    quick,
+    store,
+    workDir,
+    bundles: () => {
+      bundles ??= buildBundles();
+      return bundles;
+    },
+  };
+  const rows: Row[] = [];
+  try {
+    for (const family of families) {
+      progress(`bench: ${family}`);
+      const run = await RUNNERS[family]();
+      rows.push(...(await run(context)));
+    }
+  } finally {
+    await (await bundles?.catch(() => undefined))?.remove();
+    await store.stop();
+    await rm(workDir, { recursive: true, force: true });
+  }
+  return {
+    startedAt: startedAt.toISOString(),
+    seconds: Math.round((performance.now() - started) / 1000),
+    quick,
+    machine: machine(),
+    rows,
+  };
+}
 
 function selectFamilies(only: string | undefined): Family[] {
   if (only === undefined) return [...FAMILIES];
