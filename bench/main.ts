@@ -23,6 +23,10 @@ const RUNNERS: Record<Family, () => Promise<(context: BenchContext) => Promise<R
   memory: () => import('./memory.js').then((m) => m.runMemory),
 };
 
+/** docs/benchmarks.md's generated section lies between these markers. */
+const BEGIN = '<!-- bench:begin -->';
+const END = '<!-- bench:end -->';
+
 export interface Machine {
   readonly cpu: string;
   readonly cores: number;
@@ -134,9 +138,6 @@ function machine(): Machine {
 export function describeMachine(m: Machine): string {
   return `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node} (${m.platform})`;
 }
-
-const BEGIN = '<!-- bench:begin -->';
-const END = '<!-- bench:end -->';
 
 /** Replaces the generated part of docs/benchmarks.md (between the markers) with this run's tables. */
 async function updateDocs(report: BenchReport): Promise<void> {
