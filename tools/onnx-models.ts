@@ -125,3 +125,74 @@ export function largeModel(bytes: number, seed = 1): Uint8Array {
     ],
   });
 }
+
+/** Deterministic pseudo-random floats in [-scale, scale): cheap, and the same for the same seed. */
+function randomFloats(count: number, seed: number, scale: number): Float32Array {
+  const out = new Float32Array(count);
+  let state = seed >>> 0 || 1;
+  for (let i = 0; i < count; i++) {
+    state = (state * 1664525 + 1013904223) >>> 0; // LCG, as in largeModel
+    out[i] = (state / 2 ** 32 - 0.5) * 2 * scale;
+  }
+  return out;
+}
+
+/**
+ * A small image model for the benchmark's large-input scenario: image FP32 [1, 3, 224, 224] through
+ * two 3x3 Conv+Relu layers (16 channels, stride 1) and a global average pool to features FP32 [1, 16].
+ * The input is as large as a real vision model's while the output stays small, so the scenario
+ * measures request decoding rather than response encoding. Random weights; runs in milliseconds.
+ */
+export function convModel(seed = 1): Uint8Array {
+  const channels = 16;
+  // He-style scale keeps activations from vanishing through the Relus, like trained weights would.
+  const conv = (name: string, inChannels: number, salt: number): Initializer[] => [
+    {
+      name: `${name}_w`,
+      dims: [channels, inChannels, 3, 3],
+      floats: randomFloats(channels * inChannels * 9, seed + salt, Math.sqrt(2 / (inChannels * 9))),
+    },
+    { name: `${name}_b`, dims: [channels], floats: randomFloats(channels, seed + salt + 1, 0.1) },
+  ];
+  const convAttributes = { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [1, 1] };
+  return buildModel({
+    name: 'conv',
+    inputs: [{ name: 'image', datatype: 'FP32', shape: [1, 3, 224, 224] }],
+    outputs: [{ name: 'features', datatype: 'FP32', shape: [1, channels] }],
+    initializers: [...conv('conv1', 3, 10), ...conv('conv2', channels, 20)],
+    nodes: [
+      {
+        op: 'Conv',
+        inputs: ['image', 'conv1_w', 'conv1_b'],
+        outputs: ['c1'],
+        attributes: convAttributes,
+      },
+      { op: 'Relu', inputs: ['c1'], outputs: ['r1'] },
+      {
+        op: 'Conv',
+        inputs: ['r1', 'conv2_w', 'conv2_b'],
+        outputs: ['c2'],
+        attributes: convAttributes,
+      },
+      { op: 'Relu', inputs: ['c2'], outputs: ['r2'] },
+      { op: 'GlobalAveragePool', inputs: ['r2'], outputs: ['pooled'] },
+      { op: 'Flatten', inputs: ['pooled'], outputs: ['features'], attributes: { axis: 1 } },
+    ],
+  });
+}
+
+/**
+ * value = w[index] over `bytes` of weights. Unlike largeModel, whose ReduceSum over constant weights
+ * graph optimisation folds away at load, a lookup keeps every weight in the loaded session: what the
+ * benchmark needs to measure the memory a cached model really holds. `seed` varies the weights.
+ */
+export function lookupModel(bytes: number, seed = 1): Uint8Array {
+  const count = Math.ceil(bytes / 4);
+  return buildModel({
+    name: 'lookup',
+    inputs: [{ name: 'index', datatype: 'INT64', shape: [1] }],
+    outputs: [{ name: 'value', datatype: 'FP32', shape: [1] }],
+    initializers: [{ name: 'w', dims: [count], floats: randomFloats(count, seed, 1) }],
+    nodes: [{ op: 'Gather', inputs: ['w', 'index'], outputs: ['value'] }],
+  });
+}

@@ -5,6 +5,7 @@ import type { Signature, TensorSpec } from '../models/schemas.js';
 import { DATATYPES, datatypeOfOrt } from '../oip/datatypes.js';
 import { InvalidModelError } from '../oip/errors.js';
 import type { Tensor, TensorData } from '../oip/tensor.js';
+import { servingSessionOptions } from './session-options.js';
 
 export interface RuntimeOptions {
   /** Threads for one operator; Lambda gives a vCPU per 1,769 MB of memory. */
@@ -19,14 +20,9 @@ export interface Runner {
   release(): Promise<void>;
 }
 
-/** Loads a model for serving: full graph optimisation, one inter-op thread (Lambda runs one request). */
+/** Loads a model for serving, with the session options in session-options.ts. */
 export async function createRunner(bytes: Uint8Array, options: RuntimeOptions): Promise<Runner> {
-  const session = await createSession(bytes, {
-    intraOpNumThreads: options.intraOpThreads,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-  });
+  const session = await createSession(bytes, servingSessionOptions(options.intraOpThreads));
   const signature = signatureOf(session);
   const allOutputs = signature.outputs.map((o) => o.name);
   return {

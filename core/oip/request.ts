@@ -1,6 +1,6 @@
 import type { Signature } from '../models/schemas.js';
 import { InvalidInputError } from './errors.js';
-import { parseJson } from './json.js';
+import { parseInferJson } from './json.js';
 import { type InferRequest, InferRequestSchema, parseWith } from './schemas.js';
 import type { Tensor } from './tensor.js';
 import { checkInput, decodeBinaryData, decodeJsonData, type TensorLimits } from './tensors.js';
@@ -45,10 +45,10 @@ export function parseInferBody(
     jsonBytes = body.subarray(0, length);
     binary = body.subarray(length);
   }
-  const text = Buffer.from(jsonBytes.buffer, jsonBytes.byteOffset, jsonBytes.byteLength).toString(
-    'utf8',
-  );
-  return { request: parseWith(InferRequestSchema, parseJson(text), 'inference request'), binary };
+  return {
+    request: parseWith(InferRequestSchema, parseInferJson(jsonBytes), 'inference request'),
+    binary,
+  };
 }
 
 /**

@@ -2,6 +2,7 @@ import type { TensorSpec } from '../models/schemas.js';
 import { DATATYPES, type Datatype, type DatatypeInfo, isDatatype } from './datatypes.js';
 import { InvalidInputError, PayloadTooLargeError } from './errors.js';
 import { fromHalfBits, toHalfBits } from './fp16.js';
+import { TensorNumbers } from './json.js';
 import type { RequestInput } from './schemas.js';
 import type { Tensor, TensorData } from './tensor.js';
 
@@ -51,14 +52,33 @@ export function checkInput(input: RequestInput, spec: TensorSpec, limits: Tensor
 /** Decodes an input's JSON `data` (flat row-major, or nested) straight into the array ONNX Runtime takes. */
 export function decodeJsonData(input: RequestInput, datatype: Datatype, count: number): TensorData {
   const where = `input '${input.name}'`;
-  if (!Array.isArray(input.data)) throw new InvalidInputError(`${where}: data must be an array`);
-  const flat = isFlat(input.data) ? input.data : flatten(input.data, where);
+  const { data } = input;
+  const info: DatatypeInfo = DATATYPES[datatype];
+  if (data instanceof TensorNumbers && data.length === count) {
+    // Scanned from the body by parseInferJson: no JS array of numbers in between.
+    const floats = datatype === 'FP32' ? data.toFloat32() : undefined;
+    if (floats !== undefined) return floats;
+    // The very numbers JSON.parse would give, already flat: the checks below apply unchanged.
+    if (data.exact && info.kind !== 'string') return fill(data.values, datatype, count, where);
+  }
+  const array = data instanceof TensorNumbers ? data.toArray() : data;
+  if (!Array.isArray(array)) throw new InvalidInputError(`${where}: data must be an array`);
+  const flat = isFlat(array) ? array : flatten(array, where);
   // Compared before allocating: the typed array is sized by data that exists, never by the shape alone.
   if (flat.length !== count) {
     throw new InvalidInputError(
       `${where}: data has ${flat.length} elements but shape [${input.shape}] needs ${count}`,
     );
   }
+  return fill(flat, datatype, count, where);
+}
+
+function fill(
+  flat: ArrayLike<unknown>,
+  datatype: Datatype,
+  count: number,
+  where: string,
+): TensorData {
   const info: DatatypeInfo = DATATYPES[datatype];
   switch (info.kind) {
     case 'float':
@@ -84,7 +104,7 @@ export function decodeJsonData(input: RequestInput, datatype: Datatype, count: n
     case 'bool':
       return fillBools(new Uint8Array(count), flat, where);
     case 'string':
-      return fillStrings(flat, where);
+      return fillStrings(flat as unknown[], where);
   }
 }
 
@@ -192,7 +212,11 @@ function bad(where: string, index: number, value: unknown, expected: string): In
   );
 }
 
-function fillFloats(out: Float32Array | Float64Array, flat: unknown[], where: string): TensorData {
+function fillFloats(
+  out: Float32Array | Float64Array,
+  flat: ArrayLike<unknown>,
+  where: string,
+): TensorData {
   for (let i = 0; i < flat.length; i++) {
     const v = flat[i];
     if (typeof v === 'number') out[i] = v;
@@ -204,7 +228,7 @@ function fillFloats(out: Float32Array | Float64Array, flat: unknown[], where: st
 
 function fillInts(
   out: Int32Array,
-  flat: unknown[],
+  flat: ArrayLike<unknown>,
   info: DatatypeInfo,
   datatype: Datatype,
   where: string,
@@ -223,7 +247,7 @@ function fillInts(
 
 function fillBigInts(
   out: BigInt64Array,
-  flat: unknown[],
+  flat: ArrayLike<unknown>,
   info: DatatypeInfo,
   datatype: Datatype,
   where: string,
@@ -246,7 +270,7 @@ function fillBigInts(
   return out;
 }
 
-function fillHalves(out: Uint16Array, flat: unknown[], where: string): TensorData {
+function fillHalves(out: Uint16Array, flat: ArrayLike<unknown>, where: string): TensorData {
   for (let i = 0; i < flat.length; i++) {
     const v = flat[i];
     if (typeof v !== 'number') throw bad(where, i, v, 'a number');
@@ -255,7 +279,7 @@ function fillHalves(out: Uint16Array, flat: unknown[], where: string): TensorDat
   return out;
 }
 
-function fillBools(out: Uint8Array, flat: unknown[], where: string): TensorData {
+function fillBools(out: Uint8Array, flat: ArrayLike<unknown>, where: string): TensorData {
   for (let i = 0; i < flat.length; i++) {
     const v = flat[i];
     if (typeof v !== 'boolean') throw bad(where, i, v, 'true or false');

@@ -55,7 +55,9 @@ export function body(
       `request body of ${size} bytes is over the ${maxBytes}-byte limit`,
     );
   }
-  return Buffer.from(raw, event.isBase64Encoded ? 'base64' : 'utf8');
+  if (event.isBase64Encoded) return Buffer.from(raw, 'base64');
+  // As many bytes as characters means all ASCII (JSON of numbers is): a plain copy, no UTF-8 encoding.
+  return Buffer.from(raw, size === raw.length ? 'latin1' : 'utf8');
 }
 
 /** The model (and version) a route's path names, validated. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import { InvalidInputError } from '../../../../core/oip/errors.js';
-import { parseJson } from '../../../../core/oip/json.js';
+import { parseInferJson, parseJson, TensorNumbers } from '../../../../core/oip/json.js';
 
 describe('parseJson', () => {
   it('keeps INT64 values beyond 2^53 exact, as bigint', () => {
@@ -51,5 +52,165 @@ describe('parseJson', () => {
   ])('refuses malformed JSON %j with a 400', (text) => {
     expect(() => parseJson(text)).toThrow(InvalidInputError);
     expect(() => parseJson(text)).toThrow(/^malformed JSON body: /);
+  });
+});
+
+/** The request's first input's data as parseInferJson leaves it. */
+const scannedData = (data: string, datatype = 'FP32') =>
+  (
+    parseInferJson(
+      Buffer.from(`{"inputs":[{"name":"x","datatype":"${datatype}","shape":[1],"data":${data}}]}`),
+    ) as { inputs: { data: unknown }[] }
+  ).inputs[0]!.data;
+
+/** JSON texts of numbers JSON.parse reads: shortest doubles, FP32 values, long and odd literals. */
+const numberText = fc.oneof(
+  fc.double({ noNaN: true, noDefaultInfinity: true }).map((v) => JSON.stringify(v)),
+  fc.float({ noNaN: true, noDefaultInfinity: true }).map((v) => JSON.stringify(v)),
+  fc.integer({ min: -1_000_000, max: 1_000_000 }).map(String),
+  fc.stringMatching(/^-?(0|[1-9]\d{0,30})(\.\d{1,30})?([eE][+-]?\d{1,3})?$/),
+  // Halfway between two floats, where rounding to FP32 is hardest: written with 17 to 30 digits.
+  fc
+    .tuple(
+      fc.float({
+        noNaN: true,
+        noDefaultInfinity: true,
+        min: Math.fround(-1e30),
+        max: Math.fround(1e30),
+      }),
+      fc.integer({ min: 17, max: 30 }),
+    )
+    .map(([f, digits]) => {
+      const bits = new Float32Array([f]);
+      const next = new Uint32Array(bits.buffer);
+      next[0]! += 1;
+      return ((f + bits[0]!) / 2).toPrecision(digits);
+    }),
+);
+
+describe('parseInferJson', () => {
+  it("scans an input's numeric data into the numbers JSON.parse gives", () => {
+    const data = scannedData('[1.5, -0, 2e-3, 1E2, 0.1]');
+    expect(data).toBeInstanceOf(TensorNumbers);
+    expect(Array.from((data as TensorNumbers).values)).toEqual([1.5, -0, 0.002, 100, 0.1]);
+    expect((data as TensorNumbers).exact).toBe(true);
+  });
+
+  it('flattens nested numeric data, as the decoder flattens nested arrays', () => {
+    const data = scannedData('[[1, 2], [], [[3]]]') as TensorNumbers;
+    expect(Array.from(data.values)).toEqual([1, 2, 3]);
+    expect(data.toArray()).toEqual([[1, 2], [], [[3]]]);
+  });
+
+  it('reads data laid out over lines and indents, as pretty printers write it', () => {
+    const text = JSON.stringify(
+      {
+        inputs: [
+          {
+            name: 'x',
+            data: [
+              [0.25, -1],
+              [3e-2, 4],
+            ],
+          },
+        ],
+      },
+      null,
+      2,
+    );
+    const { inputs } = parseInferJson(Buffer.from(text)) as { inputs: { data: TensorNumbers }[] };
+    expect(Array.from(inputs[0]!.data.values)).toEqual([0.25, -1, 0.03, 4]);
+  });
+
+  it.each([
+    ['strings', '["a", "b"]'],
+    ['booleans', '[true, false]'],
+    ['an array after a number', '[1, [2]]'],
+    ['nulls', '[null]'],
+  ])('leaves data of %s as JS values', (_, data) => {
+    expect(scannedData(data)).toEqual(JSON.parse(data));
+  });
+
+  it("reads only inputs' data as tensors; every other array stays an array", () => {
+    const text =
+      '{"inputs":[{"name":"x","shape":[2],"datatype":"FP32","data":[1,2],"parameters":{"data":[3]}}],"parameters":{"data":[4]},"data":[5]}';
+    const parsed = parseInferJson(Buffer.from(text)) as Record<string, unknown>;
+    const { data, ...rest } = (parsed.inputs as Record<string, unknown>[])[0]!;
+    expect(data).toBeInstanceOf(TensorNumbers);
+    expect({ ...parsed, inputs: [rest] }).toEqual({
+      ...JSON.parse(text),
+      inputs: [{ ...JSON.parse(text).inputs[0], data: undefined }],
+    });
+  });
+
+  it('keeps INT64 values beyond 2^53 exact in a body that mentions INT64', () => {
+    const data = scannedData('[9223372036854775807, 5]', 'INT64') as TensorNumbers;
+    expect(data.exact).toBe(false);
+    expect(data.toArray()).toEqual([9223372036854775807n, 5]);
+  });
+
+  it('gives, for any numbers, the same values as JSON.parse, or says they are approximate', () => {
+    fc.assert(
+      fc.property(fc.array(numberText, { maxLength: 20 }), (texts) => {
+        const text = `[${texts.join(',')}]`;
+        const data = scannedData(text);
+        const expected = JSON.parse(text) as number[];
+        if (data instanceof TensorNumbers) {
+          expect(data.toArray()).toEqual(expected);
+          if (data.exact) expect(Array.from(data.values)).toEqual(expected);
+          else
+            data.values.forEach((v, i) => {
+              const want = expected[i]!;
+              if (!Object.is(v, want))
+                expect(Math.abs(v - want)).toBeLessThanOrEqual(Math.abs(want) * 1e-14);
+            });
+        } else expect(data).toEqual(expected);
+      }),
+      { numRuns: Number(process.env.RUNS ?? 500) },
+    );
+  });
+
+  it('rounds to FP32 exactly as JSON.parse doubles round, whenever it answers', () => {
+    fc.assert(
+      fc.property(fc.array(numberText, { maxLength: 20 }), (texts) => {
+        const text = `[${texts.join(',')}]`;
+        const data = scannedData(text);
+        const floats = data instanceof TensorNumbers ? data.toFloat32() : undefined;
+        if (floats !== undefined) expect(floats).toEqual(Float32Array.from(JSON.parse(text)));
+      }),
+      { numRuns: Number(process.env.RUNS ?? 500) },
+    );
+  });
+
+  it('accepts exactly what JSON.parse accepts', () => {
+    const edits = fc.tuple(
+      fc.nat(),
+      fc.constantFrom('', ',', ']', '[', '-', '.', 'e', '0', ' ', '"', '1'),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(numberText, { maxLength: 5 }),
+        fc.array(edits, { maxLength: 3 }),
+        (texts, changes) => {
+          let text = `{"inputs":[{"data":[${texts.join(',')}]}]}`;
+          for (const [at, insert] of changes) {
+            const i = at % (text.length + 1);
+            text =
+              insert === ''
+                ? text.slice(0, i) + text.slice(i + 1)
+                : text.slice(0, i) + insert + text.slice(i);
+          }
+          let valid = true;
+          try {
+            JSON.parse(text);
+          } catch {
+            valid = false;
+          }
+          if (valid) expect(() => parseInferJson(Buffer.from(text))).not.toThrow();
+          else expect(() => parseInferJson(Buffer.from(text))).toThrow(/^malformed JSON body: /);
+        },
+      ),
+      { numRuns: Number(process.env.RUNS ?? 2000) },
+    );
   });
 });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import { DATATYPE_NAMES, type Datatype } from '../../../../core/oip/datatypes.js';
 import { InvalidInputError } from '../../../../core/oip/errors.js';
+import { parseInferJson, parseJson } from '../../../../core/oip/json.js';
 import type { RequestInput } from '../../../../core/oip/schemas.js';
 import {
   decodeBinaryData,
@@ -155,5 +157,55 @@ describe('encodeJsonData / encodeBinaryData', () => {
       const bytes = encodeBinaryData({ name: 'y', datatype, shape: [1], data });
       expect(decodeBinaryData(input(datatype, [0]), datatype, 1, bytes.slice())).toEqual(data);
     }
+  });
+});
+
+describe('decodeJsonData from a scanned body (parseInferJson)', () => {
+  /** Decodes `data` for `datatype` both ways: scanned by parseInferJson, and parsed by parseJson. */
+  const bothWays = (datatype: Datatype, data: string, count: number) => {
+    const text = `{"inputs":[{"name":"x","datatype":"${datatype}","shape":[${count}],"data":${data}}]}`;
+    const outcome = (request: unknown) => {
+      const parsed = (request as { inputs: RequestInput[] }).inputs[0]!;
+      try {
+        return { value: decodeJsonData(parsed, datatype, count) };
+      } catch (error) {
+        return { error: (error as Error).message };
+      }
+    };
+    return {
+      scanned: outcome(parseInferJson(Buffer.from(text))),
+      parsed: outcome(parseJson(text)),
+    };
+  };
+
+  it('decodes an FP32 image-sized tensor without an array of numbers in between', () => {
+    const values = Float32Array.from({ length: 3 * 32 * 32 }, (_, i) => Math.fround(Math.sin(i)));
+    const { scanned } = bothWays('FP32', `[${values.join(',')}]`, values.length);
+    expect(scanned).toEqual({ value: values });
+  });
+
+  it('decodes and refuses exactly as from JS arrays, for every datatype', () => {
+    const element = fc.oneof(
+      fc.double().map((v) => (Number.isFinite(v) ? JSON.stringify(v) : '1e999')),
+      fc.float({ noNaN: true, noDefaultInfinity: true }).map((v) => JSON.stringify(v)),
+      fc.integer({ min: -70_000, max: 70_000 }).map(String),
+      fc.bigInt({ min: -(2n ** 64n), max: 2n ** 64n }).map(String),
+      fc.constantFrom('true', 'false', 'null', '"s"', '[]', '[1,2]', '0.5e1', '-0'),
+    );
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...DATATYPE_NAMES),
+        fc.array(element, { maxLength: 8 }),
+        fc.boolean(),
+        fc.integer({ min: -1, max: 1 }),
+        (datatype, elements, nested, miscount) => {
+          const data = nested ? `[[${elements.join(',')}]]` : `[${elements.join(',')}]`;
+          const count = Math.max(0, elements.length + (miscount === 1 ? 0 : miscount));
+          const { scanned, parsed } = bothWays(datatype, data, count);
+          expect(scanned).toEqual(parsed);
+        },
+      ),
+      { numRuns: Number(process.env.RUNS ?? 1000) },
+    );
   });
 });

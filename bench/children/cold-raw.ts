@@ -1,0 +1,48 @@
+// Child for scenario 3, bundled and run by plain node: the raw sequence someone would write to run a
+// model once. argv: the model file, a file holding the inputs (JSON), the session options (JSON). It
+// writes when each phase ended.
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { now, send } from './io.js';
+
+export interface RawInput {
+  readonly name: string;
+  readonly type: string;
+  readonly shape: number[];
+  /** Numbers, or decimal strings for int64. */
+  readonly data: (number | string)[];
+}
+
+export interface ColdRawTimes {
+  readonly started: string;
+  readonly imported: string;
+  readonly read: string;
+  readonly sessionCreated: string;
+  readonly responded: string;
+}
+
+const [file, inputsFile, optionsJson] = process.argv.slice(2) as [string, string, string];
+const inputs = JSON.parse(readFileSync(inputsFile, 'utf8')) as RawInput[];
+const started = now();
+const ort = (await import('onnxruntime-node')).default;
+const imported = now();
+const bytes = await readFile(file);
+const read = now();
+const session = await ort.InferenceSession.create(bytes, JSON.parse(optionsJson));
+const sessionCreated = now();
+const feeds = Object.fromEntries(
+  inputs.map((input) => [
+    input.name,
+    new ort.Tensor(
+      input.type as 'float32',
+      (input.type === 'int64'
+        ? BigInt64Array.from(input.data, (v) => BigInt(v))
+        : Float32Array.from(input.data as number[])) as Float32Array,
+      input.shape,
+    ),
+  ]),
+);
+await session.run(feeds);
+const responded = now();
+send({ started, imported, read, sessionCreated, responded } satisfies ColdRawTimes);
+process.exit(0);

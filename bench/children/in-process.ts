@@ -1,0 +1,99 @@
+// Child for scenario 1. The parent sets the handlers' environment (its emulators) and passes the timing
+// options as argv[2]; this process imports the handler once, as a warm Lambda container has it.
+import { availableParallelism } from 'node:os';
+import type { APIGatewayProxyResult, Context } from 'aws-lambda';
+import ort from 'onnxruntime-node';
+import { servingSessionOptions } from '../../core/inference/session-options.js';
+import { inferEvent } from '../events.js';
+import {
+  alternate,
+  IN_PROCESS_CASES,
+  type InProcessResult,
+  type TimingOptions,
+} from '../in-process.js';
+import { type BenchModel, formatBytes, ortType } from '../models.js';
+import { summarize } from '../stats.js';
+import { progress, send } from './io.js';
+
+const timing = JSON.parse(process.argv[2] ?? '{}') as TimingOptions;
+const { handler } = await import('../../functions/inference.js');
+
+// No getRemainingTimeInMillis: middy's early-timeout timer stays off, as in the handler unit tests.
+const context = {
+  functionName: 'maas-bench',
+  awsRequestId: '00000000-0000-4000-8000-000000000000',
+} as Context;
+
+const sessions = new Map<BenchModel, ort.InferenceSession>();
+const result: InProcessResult['cases'][number][] = [];
+for (const c of IN_PROCESS_CASES) {
+  const inputs = c.model.inputs();
+  let session = sessions.get(c.model);
+  if (session === undefined) {
+    session = await ort.InferenceSession.create(
+      c.model.bytes(),
+      servingSessionOptions(availableParallelism()),
+    );
+    sessions.set(c.model, session);
+  }
+  const raw = session;
+  const feeds = Object.fromEntries(
+    inputs.map((input) => [
+      input.name,
+      new ort.Tensor(ortType(input.datatype) as 'float32', input.data as Float32Array, [
+        ...input.shape,
+      ]),
+    ]),
+  );
+  const { event, bodyBytes } = inferEvent(c.model.name, c.encoding, inputs);
+  const callMaas = async () => {
+    const response = (await handler(event, context)) as APIGatewayProxyResult;
+    if (response.statusCode !== 200)
+      throw new Error(`maas answered ${response.statusCode}: ${response.body.slice(0, 300)}`);
+    return response;
+  };
+  await checkSameOutputs(await callMaas(), await raw.run(feeds), c.encoding);
+
+  progress(`${c.model.name} ${c.encoding}: ${formatBytes(bodyBytes)} body`);
+  const samples = await alternate(callMaas, () => raw.run(feeds), timing);
+  result.push({ maas: summarize(samples.a), raw: summarize(samples.b), bodyBytes });
+}
+send({ cases: result } satisfies InProcessResult);
+// The handler's SDK clients keep sockets to the parent's emulators open; nothing else is left to do.
+process.exit(0);
+
+/** The benchmark only means something if maas computes what raw onnxruntime computes. */
+async function checkSameOutputs(
+  response: APIGatewayProxyResult,
+  raw: ort.InferenceSession.ReturnType,
+  encoding: 'json' | 'binary',
+): Promise<void> {
+  let outputs: { name: string; data: ArrayLike<number> }[];
+  if (encoding === 'json') {
+    outputs = (JSON.parse(response.body) as { outputs: { name: string; data: number[] }[] })
+      .outputs;
+  } else {
+    const body = Buffer.from(response.body, 'base64');
+    const length = Number(response.headers?.['inference-header-content-length']);
+    const header = JSON.parse(body.subarray(0, length).toString('utf8')) as {
+      outputs: { name: string; parameters: { binary_data_size: number } }[];
+    };
+    let offset = length;
+    outputs = header.outputs.map((o) => {
+      const size = o.parameters.binary_data_size;
+      const bytes = new Uint8Array(body.subarray(offset, offset + size)); // copied: aligned
+      offset += size;
+      return { name: o.name, data: new Float32Array(bytes.buffer) };
+    });
+  }
+  for (const output of outputs) {
+    const expected = raw[output.name]?.data as ArrayLike<number> | undefined;
+    const same =
+      expected !== undefined &&
+      expected.length === output.data.length &&
+      Array.from(expected).every(
+        (v, i) => Math.abs(v - output.data[i]!) <= 1e-5 * (1 + Math.abs(v)),
+      );
+    if (!same) throw new Error(`maas and onnxruntime disagree on output '${output.name}'`);
+  }
+}
