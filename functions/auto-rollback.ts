@@ -26,9 +26,10 @@ export interface AlarmStateChange {
 
 const config = loadConfig(process.env);
 const clients = createClients(config);
-tracer.captureAWSv3Client(clients.ddb);
+tracer?.captureAWSv3Client(clients.ddb);
 const registry = { ddb: clients.ddb, modelsTable: required(config, 'modelsTable') };
-const cloudwatch = tracer.captureAWSv3Client(new CloudWatchClient({ region: config.region }));
+const cloudwatch = new CloudWatchClient({ region: config.region });
+tracer?.captureAWSv3Client(cloudwatch);
 
 /** How far back the canary's and stable's error rates are compared: the alarm's own window. */
 const WINDOW_MS = 10 * 60 * 1000;

@@ -19,8 +19,8 @@ import { principalOf } from './shared/principal.js';
 const config = loadConfig(process.env); // a bad setting fails the cold start, not the 1000th request
 const clients = createClients(config);
 // Traced: every S3 and DynamoDB call becomes a subsegment of the request's trace.
-tracer.captureAWSv3Client(clients.s3);
-tracer.captureAWSv3Client(clients.ddb);
+tracer?.captureAWSv3Client(clients.s3);
+tracer?.captureAWSv3Client(clients.ddb);
 const serving = createServing(config, clients, {
   onCacheEvent: observeCache,
   traceLoad: traced,

@@ -1,23 +1,23 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { observe } from './observe.js';
 import { oipErrors } from './oip-errors.js';
-import { logger, tracer } from './powertools.js';
+import { logger, traceMiddleware } from './powertools.js';
 
 type HttpMiddleware = MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult>;
 
 /**
  * middy for the HTTP API: the request's log line and metrics, the protocol's error mapper, the
- * logger's Lambda context and the tracer. Handlers add the handler last.
+ * logger's Lambda context and (in Lambda) the tracer. Handlers add the handler last.
  */
 export function standardMiddy() {
   // onError runs in reverse order of use(): the mapper turns the error into a response first, then
   // observe() records the request with the status the client got.
-  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+  const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     .use(observe())
     .use(oipErrors(logger))
-    .use(injectLambdaContext(logger) as HttpMiddleware)
-    .use(captureLambdaHandler(tracer, { captureResponse: false }) as HttpMiddleware);
+    .use(injectLambdaContext(logger) as HttpMiddleware);
+  const tracing = traceMiddleware<APIGatewayProxyEvent, APIGatewayProxyResult>();
+  return tracing === undefined ? handler : handler.use(tracing);
 }

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
+import type { MiddlewareObj } from '@middy/core';
 import { METRICS_NAMESPACE, SERVICE } from '../../core/metrics.js';
 
 /**
@@ -9,24 +10,58 @@ import { METRICS_NAMESPACE, SERVICE } from '../../core/metrics.js';
  */
 export const logger = new Logger({ serviceName: SERVICE });
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE });
-export const tracer = new Tracer({ serviceName: SERVICE });
 
 /**
- * Runs `work` in a trace subsegment of the current request's segment (in Lambda, with tracing on);
- * elsewhere it simply runs it.
+ * Whether traces can be sent: in Lambda, unless POWERTOOLS_TRACE_ENABLED is 'false' (Powertools' own
+ * rule, minus its SAM and Amplify mocks).
  */
-export async function traced<T>(name: string, work: () => Promise<T>): Promise<T> {
-  const parent = tracer.getSegment();
-  if (!tracer.isTracingEnabled() || parent === undefined) return work();
-  const subsegment = parent.addNewSubsegment(`## ${name}`);
-  tracer.setSegment(subsegment);
-  try {
-    return await work();
-  } catch (error) {
-    subsegment.addError(error as Error);
-    throw error;
-  } finally {
-    subsegment.close();
-    tracer.setSegment(parent);
-  }
+const TRACING =
+  (process.env.AWS_EXECUTION_ENV ?? '').startsWith('AWS_Lambda_nodejs') &&
+  (process.env.AWS_SAM_LOCAL ?? '') === '' &&
+  process.env.POWERTOOLS_TRACE_ENABLED?.toLowerCase() !== 'false';
+
+// Loaded only where it traces: importing the tracer loads the X-Ray SDK, whose async hooks tax every
+// promise of the process (measured in bench/: tens of microseconds a request) even with tracing off.
+const tracerModules = TRACING
+  ? await Promise.all([
+      import('@aws-lambda-powertools/tracer'),
+      import('@aws-lambda-powertools/tracer/middleware'),
+    ])
+  : undefined;
+
+/** The tracer in Lambda; undefined locally (npm start, tests, the benchmark), where nothing is traced. */
+export const tracer: Tracer | undefined =
+  tracerModules && new tracerModules[0].Tracer({ serviceName: SERVICE });
+
+/** The tracer's middy middleware (a segment per invocation), when there is a tracer. */
+export function traceMiddleware<TEvent, TResult>(): MiddlewareObj<TEvent, TResult> | undefined {
+  if (tracer === undefined || tracerModules === undefined) return undefined;
+  return tracerModules[1].captureLambdaHandler(tracer, { captureResponse: false }) as MiddlewareObj<
+    TEvent,
+    TResult
+  >;
 }
+
+/** Runs work in a trace subsegment of the current segment, when `tracer` is tracing; else just runs it. */
+export function traceWith(
+  tracer: Pick<Tracer, 'getSegment' | 'setSegment' | 'isTracingEnabled'> | undefined,
+) {
+  return async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    const parent = tracer?.getSegment();
+    if (tracer === undefined || !tracer.isTracingEnabled() || parent === undefined) return work();
+    const subsegment = parent.addNewSubsegment(`## ${name}`);
+    tracer.setSegment(subsegment);
+    try {
+      return await work();
+    } catch (error) {
+      subsegment.addError(error as Error);
+      throw error;
+    } finally {
+      subsegment.close();
+      tracer.setSegment(parent);
+    }
+  };
+}
+
+/** Runs `work` in a subsegment of the current request's trace (in Lambda); elsewhere it simply runs it. */
+export const traced = traceWith(tracer);
