@@ -1,4 +1,4 @@
-// Just the part of autocannon's untyped API that bench/children/load.ts uses.
+// Just the part of autocannon's untyped API that bench/children/load.ts and soak-load.ts use.
 declare module 'autocannon' {
   import type { EventEmitter } from 'node:events';
 
@@ -10,13 +10,23 @@ declare module 'autocannon' {
     duration?: number;
     headers?: Record<string, string>;
     body?: string | Buffer;
+    /** Cycled through by each connection; onResponse sees every answer. */
+    requests?: {
+      method?: 'GET' | 'POST';
+      path?: string;
+      headers?: Record<string, string>;
+      body?: string | Buffer;
+      onResponse?: (status: number, body: string) => void;
+    }[];
   }
-  interface AutocannonResult {
+  export interface AutocannonResult {
     /** Seconds the run took. */
     duration: number;
     errors: number;
     timeouts: number;
     non2xx: number;
+    requests: { total: number };
+    latency: { p50: number; p99: number };
   }
   interface Instance extends EventEmitter {
     on(
