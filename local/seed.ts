@@ -1,4 +1,8 @@
-import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ENV } from '../core/config.js';
 import { TABLES } from '../core/tables.js';
@@ -53,7 +57,22 @@ async function createTable(
     ),
     ['ResourceInUseException'],
   );
+  await untilActive(dynamodb, name);
   return created !== undefined;
+}
+
+/**
+ * Waits for a table to be ACTIVE. dynalite, like DynamoDB, answers a new table CREATING until a timer
+ * fires (even at createTableMs 0), and refuses writes to it meanwhile; on a busy machine the first
+ * write could otherwise come first.
+ */
+async function untilActive(dynamodb: DynamoDBClient, name: string): Promise<void> {
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: name }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`table ${name} did not become ACTIVE`);
 }
 
 /** Awaits `work`, treating the named "already exists" errors as success without a result. */
