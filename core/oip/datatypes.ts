@@ -110,7 +110,3 @@ export function datatypeOfOrt(ortType: string): Datatype | undefined {
 export function isDatatype(name: unknown): name is Datatype {
   return typeof name === 'string' && Object.hasOwn(DATATYPES, name);
 }
-
-export function datatypeInfo(name: Datatype): DatatypeInfo {
-  return DATATYPES[name];
-}

@@ -21,10 +21,3 @@ export interface Tensor {
   readonly shape: readonly number[];
   readonly data: TensorData;
 }
-
-/** Product of the dimensions; 1 for a scalar. */
-export function elementCount(shape: readonly number[]): number {
-  let count = 1;
-  for (const dim of shape) count *= dim;
-  return count;
-}
