@@ -5,7 +5,7 @@ import {
   ComparisonOperator,
   type IMetric,
   MathExpression,
-  Metric,
+  type Metric,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -15,13 +15,8 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import {
-  DIMENSION,
-  METRIC,
-  METRICS_NAMESPACE,
-  SERVICE,
-  SERVICE_DIMENSION,
-} from '../../core/metrics.js';
+import { DIMENSION, METRIC } from '../../core/metrics.js';
+import { maasMetric } from './maas-metrics.js';
 
 /**
  * Every alarm, by the docs/runbook.md section that explains it: the runbook's headings are these ids.
@@ -93,20 +88,13 @@ export class ServingAlarms extends Construct {
     if (props.email !== undefined) this.topic.addSubscription(new EmailSubscription(props.email));
 
     const t = props.thresholds;
-    const sum = (name: string, extra: Record<string, string> = {}) =>
-      new Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName: name,
-        dimensionsMap: { [SERVICE_DIMENSION]: SERVICE, ...extra },
-        statistic: 'Sum',
-        period: FIVE_MINUTES,
-      });
+    const sum = (name: string) => maasMetric(name);
     const routed = (name: string, role: string) =>
-      sum(name, { [DIMENSION.role]: role }).with({ period: Duration.minutes(1) });
+      maasMetric(name, { dimensions: { [DIMENSION.role]: role }, period: Duration.minutes(1) });
 
     const definitions: Record<
       AlarmId,
-      { metric: IMetric; threshold: number; periods?: number; of?: number; lower?: boolean }
+      { metric: IMetric; threshold: number; periods?: number; of?: number }
     > = {
       'api-5xx-rate': {
         // 5XXError is 0 or 1 per request, so its average is the failing share.

@@ -19,6 +19,7 @@ import {
   SERVICE,
   SERVICE_DIMENSION,
 } from '../../core/metrics.js';
+import { maasMetric } from './maas-metrics.js';
 
 export interface ServingDashboardProps {
   readonly stage: Stage;
@@ -40,14 +41,7 @@ export class ServingDashboard extends Construct {
   constructor(scope: Construct, id: string, props: ServingDashboardProps) {
     super(scope, id);
     const metric = (name: string, statistic: string, label?: string) =>
-      new Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName: name,
-        dimensionsMap: { [SERVICE_DIMENSION]: SERVICE },
-        statistic,
-        period: PERIOD,
-        ...(label === undefined ? {} : { label }),
-      });
+      maasMetric(name, { statistic, period: PERIOD, ...(label === undefined ? {} : { label }) });
     /** One line per model: EMF publishes each metric per Model as well (models that exist only). */
     const perModel = (name: string, statistic: string, label: string) =>
       new MathExpression({
