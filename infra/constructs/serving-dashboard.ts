@@ -7,18 +7,11 @@ import {
   type IAlarm,
   type IWidget,
   MathExpression,
-  Metric,
   TextWidget,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import {
-  DIMENSION,
-  METRIC,
-  METRICS_NAMESPACE,
-  SERVICE,
-  SERVICE_DIMENSION,
-} from '../../core/metrics.js';
+import { DIMENSION, METRIC, METRICS_NAMESPACE, SERVICE_DIMENSION } from '../../core/metrics.js';
 import { maasMetric } from './maas-metrics.js';
 
 export interface ServingDashboardProps {
