@@ -1,9 +1,17 @@
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { getBooleanFromEnv, isDevMode } from '@aws-lambda-powertools/commons/utils/env';
+import { LogLevelThreshold } from '@aws-lambda-powertools/logger';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj } from '@middy/core';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { ServeNotes } from '../../core/inference/endpoints.js';
 import type { CacheEvent } from '../../core/inference/sessions.js';
-import { DIMENSION, METRIC, METRICS_NAMESPACE, SERVICE } from '../../core/metrics.js';
+import {
+  DIMENSION,
+  METRIC,
+  METRICS_NAMESPACE,
+  SERVICE,
+  SERVICE_DIMENSION,
+} from '../../core/metrics.js';
 import type { RouteId } from '../../core/oip/routes.js';
 import { logger, metrics } from './powertools.js';
 
@@ -32,19 +40,34 @@ export function factsOf(event: object): RequestFacts {
   return tracked;
 }
 
-// Routing metrics carry their own dimensions (Role), so they go through their own instance.
-const routingMetrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE });
+type LevelName = 'INFO' | 'WARN' | 'ERROR';
+const TRACE_ROOT = /Root=([^;]+)/;
+
+type Metric = readonly [
+  name: string,
+  unit: (typeof MetricUnit)[keyof typeof MetricUnit],
+  value: number,
+];
 
 /**
- * One structured log line and one set of EMF metrics per request, written when the response is known
- * (after the error mapper, so failures count with their real status). Emitted synchronously, so
- * concurrent requests in the local server never mix their dimensions.
+ * One line per request, written when the response is known (after the error mapper, so failures count
+ * with their real status): the structured log line, carrying the request's metrics in CloudWatch's
+ * embedded metric format. One line instead of a log line plus a Powertools Metrics document halves the
+ * writes and skips Metrics' per-call bookkeeping: it was most of a small model's overhead (bench/,
+ * docs/benchmarks.md). Written synchronously, so concurrent requests in the local server never mix.
  */
 export const observe = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => {
   let cold = true;
+  // Powertools' rules: no EMF when POWERTOOLS_METRICS_DISABLED says so or, unless it is set, in dev
+  // mode, where lines are pretty-printed for a person at a terminal.
+  const withMetrics = !(process.env.POWERTOOLS_METRICS_DISABLED === undefined
+    ? isDevMode()
+    : getBooleanFromEnv({ key: 'POWERTOOLS_METRICS_DISABLED', extendedParsing: true }));
+  const indent = isDevMode() ? 4 : undefined; // Powertools' pretty indent
   const emit = async (request: {
     event: APIGatewayProxyEvent;
     response?: APIGatewayProxyResult | null | undefined;
+    context?: Pick<Context, 'functionName' | 'awsRequestId'>;
   }) => {
     const tracked = facts.get(request.event) ?? { started: performance.now(), notes: {} };
     facts.delete(request.event);
@@ -54,56 +77,94 @@ export const observe = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyRe
     const bytesIn = byteLength(request.event.body, request.event.isBase64Encoded);
     const bytesOut = byteLength(response?.body, response?.isBase64Encoded === true);
     const { notes } = tracked;
+    // Per model only once the model is known to exist: a stream of made-up names cannot create metrics.
+    const model = notes.version === undefined ? undefined : tracked.model;
 
-    const line = {
-      route: tracked.route,
-      model: tracked.model,
-      version: notes.version,
-      role: notes.role,
-      key: tracked.key,
-      status,
-      latency_ms: round(latencyMs),
-      inference_ms: notes.inferenceMs === undefined ? undefined : round(notes.inferenceMs),
-      model_loaded: notes.loaded,
-      bytes_in: bytesIn,
-      bytes_out: bytesOut,
-      cold_start_request: cold || undefined,
-      error: status >= 400 ? errorMessage(response) : undefined,
-    };
-    if (status >= 500) logger.error('request', line);
-    else if (status >= 400) logger.warn('request', line);
-    else logger.info('request', line);
+    const requestMetrics: Metric[] = [
+      [METRIC.requests, MetricUnit.Count, 1],
+      [METRIC.clientErrors, MetricUnit.Count, status >= 400 && status < 500 ? 1 : 0],
+      [METRIC.serverErrors, MetricUnit.Count, status >= 500 ? 1 : 0],
+      [METRIC.latency, MetricUnit.Milliseconds, latencyMs],
+      [METRIC.bytesIn, MetricUnit.Bytes, bytesIn],
+      [METRIC.bytesOut, MetricUnit.Bytes, bytesOut],
+    ];
+    if (notes.inferenceMs !== undefined)
+      requestMetrics.push([METRIC.inferenceLatency, MetricUnit.Milliseconds, notes.inferenceMs]);
+    if (notes.loaded !== undefined || notes.inferenceMs !== undefined)
+      requestMetrics.push([
+        notes.loaded ? METRIC.cacheMisses : METRIC.cacheHits,
+        MetricUnit.Count,
+        1,
+      ]);
+    const directives = [
+      directive(requestMetrics, model === undefined ? [[]] : [[], [DIMENSION.model]]),
+    ];
+    let routed: Metric[] = [];
+    if (notes.role === 'stable' || notes.role === 'canary') {
+      // The canary alarm compares the two roles: their own directive, with Role in every set.
+      routed = [
+        [METRIC.routedRequests, MetricUnit.Count, 1],
+        [METRIC.routedErrors, MetricUnit.Count, status >= 400 ? 1 : 0],
+      ];
+      directives.push(directive(routed, [[DIMENSION.role], [DIMENSION.role, DIMENSION.model]]));
+    }
+    const emf: Record<string, unknown> = withMetrics
+      ? {
+          _aws: { Timestamp: Date.now(), CloudWatchMetrics: directives },
+          [SERVICE_DIMENSION]: SERVICE,
+          ...(model === undefined ? {} : { [DIMENSION.model]: model }),
+          ...(routed.length === 0 ? {} : { [DIMENSION.role]: notes.role }),
+        }
+      : { service: SERVICE };
+    if (withMetrics)
+      for (const [name, , value] of [...requestMetrics, ...routed]) emf[name] = value;
+
+    const level: LevelName = status >= 500 ? 'ERROR' : status >= 400 ? 'WARN' : 'INFO';
+    // The log level hides the line, never the metrics: the alarms and dashboard read them.
+    const shown = LogLevelThreshold[level] >= logger.level;
+    if (!shown && !withMetrics) return;
+    const record = !shown
+      ? emf
+      : {
+          // The fields Powertools' Logger puts on each of its lines, so every line reads alike.
+          level,
+          message: 'request',
+          timestamp: new Date().toISOString(),
+          cold_start: cold,
+          function_name: request.context?.functionName,
+          function_request_id: request.context?.awsRequestId,
+          xray_trace_id: process.env._X_AMZN_TRACE_ID?.match(TRACE_ROOT)?.[1],
+          route: tracked.route,
+          model: tracked.model,
+          version: notes.version,
+          role: notes.role,
+          key: tracked.key,
+          status,
+          latency_ms: round(latencyMs),
+          inference_ms: notes.inferenceMs === undefined ? undefined : round(notes.inferenceMs),
+          model_loaded: notes.loaded,
+          bytes_in: bytesIn,
+          bytes_out: bytesOut,
+          cold_start_request: cold || undefined,
+          error: status >= 400 ? errorMessage(response) : undefined,
+          ...emf,
+        };
+    process.stdout.write(`${JSON.stringify(record, undefined, indent)}\n`);
 
     if (cold) metrics.captureColdStartMetric();
     cold = false;
-    metrics.addMetric(METRIC.requests, MetricUnit.Count, 1);
-    metrics.addMetric(METRIC.clientErrors, MetricUnit.Count, status >= 400 && status < 500 ? 1 : 0);
-    metrics.addMetric(METRIC.serverErrors, MetricUnit.Count, status >= 500 ? 1 : 0);
-    metrics.addMetric(METRIC.latency, MetricUnit.Milliseconds, latencyMs);
-    if (notes.inferenceMs !== undefined)
-      metrics.addMetric(METRIC.inferenceLatency, MetricUnit.Milliseconds, notes.inferenceMs);
-    metrics.addMetric(METRIC.bytesIn, MetricUnit.Bytes, bytesIn);
-    metrics.addMetric(METRIC.bytesOut, MetricUnit.Bytes, bytesOut);
-    if (notes.loaded !== undefined || notes.inferenceMs !== undefined) {
-      metrics.addMetric(notes.loaded ? METRIC.cacheMisses : METRIC.cacheHits, MetricUnit.Count, 1);
-    }
-    // Per model only once the model is known to exist: a stream of made-up names cannot create metrics.
-    metrics.addDimensions({});
-    if (tracked.model !== undefined && notes.version !== undefined)
-      metrics.addDimensions({ [DIMENSION.model]: tracked.model });
-    metrics.publishStoredMetrics();
-
-    if (notes.role === 'stable' || notes.role === 'canary') {
-      routingMetrics.setDefaultDimensions({ [DIMENSION.role]: notes.role });
-      routingMetrics.addDimensions({});
-      routingMetrics.addDimensions({ [DIMENSION.model]: tracked.model as string });
-      routingMetrics.addMetric(METRIC.routedRequests, MetricUnit.Count, 1);
-      routingMetrics.addMetric(METRIC.routedErrors, MetricUnit.Count, status >= 400 ? 1 : 0);
-      routingMetrics.publishStoredMetrics();
-    }
   };
   return { before: (request) => void factsOf(request.event), after: emit, onError: emit };
 };
+
+/** An EMF directive: maas's namespace, each dimension set led by the service, and the metrics' units. */
+function directive(metrics: readonly Metric[], dimensionSets: readonly string[][]) {
+  return {
+    Namespace: METRICS_NAMESPACE,
+    Dimensions: dimensionSets.map((set) => [SERVICE_DIMENSION, ...set]),
+    Metrics: metrics.map(([Name, Unit]) => ({ Name, Unit })),
+  };
+}
 
 /** Logs and metrics for the session cache's own events (loads, failures, evictions). */
 export function observeCache(event: CacheEvent): void {

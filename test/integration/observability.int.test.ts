@@ -1,3 +1,4 @@
+import { LogLevelThreshold } from '@aws-lambda-powertools/logger';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { pushModel } from '../../core/models/push.js';
@@ -47,8 +48,12 @@ async function captureStdout(
 const emfWith = (lines: Record<string, unknown>[], metric: string) =>
   lines.filter(
     (l): l is Emf =>
-      '_aws' in l && (l as Emf)._aws.CloudWatchMetrics[0]!.Metrics.some((m) => m.Name === metric),
+      '_aws' in l &&
+      (l as Emf)._aws.CloudWatchMetrics.some((d) => d.Metrics.some((m) => m.Name === metric)),
   );
+/** The directive of an EMF document that carries `metric`. */
+const directiveOf = (emf: Emf | undefined, metric: string) =>
+  emf?._aws.CloudWatchMetrics.find((d) => d.Metrics.some((m) => m.Name === metric));
 
 describe('logs and metrics of the inference handler (local stack)', () => {
   let local: LocalEnv;
@@ -121,6 +126,25 @@ describe('logs and metrics of the inference handler (local stack)', () => {
       ServerErrors: 0,
       CacheHits: 1,
     });
+    // One write per request: the log line is the EMF document.
+    expect(emf).toMatchObject({ message: 'request', route: 'modelInfer' });
+    expect(emfWith(lines, 'Requests')).toHaveLength(1);
+  });
+
+  it('still emits the metrics when the log level hides the request line', async () => {
+    // The handlers' logger, as the local stack imported it; its level as if configured ERROR.
+    const { logger } = await import('../../functions/shared/powertools.js');
+    const level = jest.spyOn(logger, 'level', 'get').mockReturnValue(LogLevelThreshold.ERROR);
+    try {
+      const { lines } = await captureStdout(() => infer('demo', demoBody));
+      expect(lines.filter((l) => l.message === 'request')).toHaveLength(0);
+      const emfs = emfWith(lines, 'Requests');
+      expect(emfs).toHaveLength(1);
+      expect(emfs[0]).toMatchObject({ Model: 'demo', Requests: 1, CacheHits: 1 });
+      expect(JSON.stringify(emfs[0])).not.toContain(local.apiKey.split('.')[2]);
+    } finally {
+      level.mockRestore();
+    }
   });
 
   it('counts a refused request as a client error, logged at WARN with its reason, without a model dimension for unknown models', async () => {
@@ -151,7 +175,7 @@ describe('logs and metrics of the inference handler (local stack)', () => {
     const routed = emfWith(lines, 'RoutedRequests');
     expect(routed).toHaveLength(20);
     expect(new Set(routed.map((e) => e.Role))).toEqual(new Set(['stable', 'canary']));
-    expect(routed[0]!._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([
+    expect(directiveOf(routed[0], 'RoutedRequests')!.Dimensions).toEqual([
       ['service', 'Role'],
       ['service', 'Role', 'Model'],
     ]);
