@@ -164,13 +164,17 @@ class JsonParser {
           : at === 'input' && key === 'data'
             ? 'data'
             : 'other';
-      // defineProperty, not assignment: a "__proto__" key must stay data, as with JSON.parse.
-      Object.defineProperty(out, key, {
-        value: this.value(child),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
+      const value = this.value(child);
+      // A "__proto__" key must stay data, as with JSON.parse; assignment would set the prototype.
+      // Only then defineProperty: it turns an object into a slow dictionary.
+      if (key === '__proto__')
+        Object.defineProperty(out, key, {
+          value,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      else out[key] = value;
       this.skipSpace();
       const c = this.bytes[this.pos++];
       if (c === 0x7d) return out;

@@ -43,12 +43,6 @@ export function factsOf(event: object): RequestFacts {
 type LevelName = 'INFO' | 'WARN' | 'ERROR';
 const TRACE_ROOT = /Root=([^;]+)/;
 
-type Metric = readonly [
-  name: string,
-  unit: (typeof MetricUnit)[keyof typeof MetricUnit],
-  value: number,
-];
-
 /**
  * One line per request, written when the response is known (after the error mapper, so failures count
  * with their real status): the structured log line, carrying the request's metrics in CloudWatch's
@@ -77,59 +71,18 @@ export const observe = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyRe
     const bytesIn = byteLength(request.event.body, request.event.isBase64Encoded);
     const bytesOut = byteLength(response?.body, response?.isBase64Encoded === true);
     const { notes } = tracked;
-    // Per model only once the model is known to exist: a stream of made-up names cannot create metrics.
-    const model = notes.version === undefined ? undefined : tracked.model;
-
-    const requestMetrics: Metric[] = [
-      [METRIC.requests, MetricUnit.Count, 1],
-      [METRIC.clientErrors, MetricUnit.Count, status >= 400 && status < 500 ? 1 : 0],
-      [METRIC.serverErrors, MetricUnit.Count, status >= 500 ? 1 : 0],
-      [METRIC.latency, MetricUnit.Milliseconds, latencyMs],
-      [METRIC.bytesIn, MetricUnit.Bytes, bytesIn],
-      [METRIC.bytesOut, MetricUnit.Bytes, bytesOut],
-    ];
-    if (notes.inferenceMs !== undefined)
-      requestMetrics.push([METRIC.inferenceLatency, MetricUnit.Milliseconds, notes.inferenceMs]);
-    if (notes.loaded !== undefined || notes.inferenceMs !== undefined)
-      requestMetrics.push([
-        notes.loaded ? METRIC.cacheMisses : METRIC.cacheHits,
-        MetricUnit.Count,
-        1,
-      ]);
-    const directives = [
-      directive(requestMetrics, model === undefined ? [[]] : [[], [DIMENSION.model]]),
-    ];
-    let routed: Metric[] = [];
-    if (notes.role === 'stable' || notes.role === 'canary') {
-      // The canary alarm compares the two roles: their own directive, with Role in every set.
-      routed = [
-        [METRIC.routedRequests, MetricUnit.Count, 1],
-        [METRIC.routedErrors, MetricUnit.Count, status >= 400 ? 1 : 0],
-      ];
-      directives.push(directive(routed, [[DIMENSION.role], [DIMENSION.role, DIMENSION.model]]));
-    }
-    const emf: Record<string, unknown> = withMetrics
-      ? {
-          _aws: { Timestamp: Date.now(), CloudWatchMetrics: directives },
-          [SERVICE_DIMENSION]: SERVICE,
-          ...(model === undefined ? {} : { [DIMENSION.model]: model }),
-          ...(routed.length === 0 ? {} : { [DIMENSION.role]: notes.role }),
-        }
-      : { service: SERVICE };
-    if (withMetrics)
-      for (const [name, , value] of [...requestMetrics, ...routed]) emf[name] = value;
-
     const level: LevelName = status >= 500 ? 'ERROR' : status >= 400 ? 'WARN' : 'INFO';
     // The log level hides the line, never the metrics: the alarms and dashboard read them.
     const shown = LogLevelThreshold[level] >= logger.level;
     if (!shown && !withMetrics) return;
-    const record = !shown
-      ? emf
-      : {
+
+    const line: Record<string, unknown> = shown
+      ? {
           // The fields Powertools' Logger puts on each of its lines, so every line reads alike.
           level,
           message: 'request',
           timestamp: new Date().toISOString(),
+          service: SERVICE,
           cold_start: cold,
           function_name: request.context?.functionName,
           function_request_id: request.context?.awsRequestId,
@@ -147,9 +100,45 @@ export const observe = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyRe
           bytes_out: bytesOut,
           cold_start_request: cold || undefined,
           error: status >= 400 ? errorMessage(response) : undefined,
-          ...emf,
-        };
-    process.stdout.write(`${JSON.stringify(record, undefined, indent)}\n`);
+        }
+      : { service: SERVICE };
+    let text = JSON.stringify(line, undefined, indent);
+    if (withMetrics) {
+      // Per model only once the model is known to exist: made-up names cannot create metrics.
+      const model = notes.version === undefined ? undefined : tracked.model;
+      const routed = notes.role === 'stable' || notes.role === 'canary';
+      const cache =
+        notes.loaded === undefined && notes.inferenceMs === undefined
+          ? undefined
+          : notes.loaded
+            ? METRIC.cacheMisses
+            : METRIC.cacheHits;
+      // Dimension values and metrics; the service's dimension is the line's own `service` field.
+      const values: Record<string, unknown> = {
+        [DIMENSION.model]: model,
+        [DIMENSION.role]: routed ? notes.role : undefined,
+        [METRIC.requests]: 1,
+        [METRIC.clientErrors]: status >= 400 && status < 500 ? 1 : 0,
+        [METRIC.serverErrors]: status >= 500 ? 1 : 0,
+        [METRIC.latency]: latencyMs,
+        [METRIC.bytesIn]: bytesIn,
+        [METRIC.bytesOut]: bytesOut,
+        [METRIC.inferenceLatency]: notes.inferenceMs,
+        ...(cache === undefined ? {} : { [cache]: 1 }),
+        ...(routed
+          ? { [METRIC.routedRequests]: 1, [METRIC.routedErrors]: status >= 400 ? 1 : 0 }
+          : {}),
+      };
+      const directives = directivesJson(
+        model !== undefined,
+        notes.inferenceMs !== undefined,
+        cache,
+        routed,
+      );
+      // Spliced into the line: the directives are one of a handful of fixed texts.
+      text = `${text.slice(0, -1)},${JSON.stringify(values).slice(1, -1)},"_aws":{"Timestamp":${Date.now()},"CloudWatchMetrics":${directives}}}`;
+    }
+    process.stdout.write(`${text}\n`);
 
     if (cold) metrics.captureColdStartMetric();
     cold = false;
@@ -157,8 +146,51 @@ export const observe = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyRe
   return { before: (request) => void factsOf(request.event), after: emit, onError: emit };
 };
 
-/** An EMF directive: maas's namespace, each dimension set led by the service, and the metrics' units. */
-function directive(metrics: readonly Metric[], dimensionSets: readonly string[][]) {
+const directiveTexts = new Map<string, string>();
+
+/**
+ * The EMF directives of a request's metrics, as JSON: the request metrics overall (and per model when
+ * known), and for routed requests their own directive with Role in every dimension set, which the
+ * canary alarm compares. Every dimension set is led by the service, as Powertools does.
+ */
+function directivesJson(
+  perModel: boolean,
+  inference: boolean,
+  cache: string | undefined,
+  routed: boolean,
+): string {
+  const key = `${perModel}|${inference}|${cache}|${routed}`;
+  let text = directiveTexts.get(key);
+  if (text === undefined) {
+    const requestMetrics: [string, string][] = [
+      [METRIC.requests, MetricUnit.Count],
+      [METRIC.clientErrors, MetricUnit.Count],
+      [METRIC.serverErrors, MetricUnit.Count],
+      [METRIC.latency, MetricUnit.Milliseconds],
+      [METRIC.bytesIn, MetricUnit.Bytes],
+      [METRIC.bytesOut, MetricUnit.Bytes],
+    ];
+    if (inference) requestMetrics.push([METRIC.inferenceLatency, MetricUnit.Milliseconds]);
+    if (cache !== undefined) requestMetrics.push([cache, MetricUnit.Count]);
+    const directives = [directive(requestMetrics, perModel ? [[], [DIMENSION.model]] : [[]])];
+    if (routed) {
+      directives.push(
+        directive(
+          [
+            [METRIC.routedRequests, MetricUnit.Count],
+            [METRIC.routedErrors, MetricUnit.Count],
+          ],
+          [[DIMENSION.role], [DIMENSION.role, DIMENSION.model]],
+        ),
+      );
+    }
+    text = JSON.stringify(directives);
+    directiveTexts.set(key, text);
+  }
+  return text;
+}
+
+function directive(metrics: readonly [string, string][], dimensionSets: readonly string[][]) {
   return {
     Namespace: METRICS_NAMESPACE,
     Dimensions: dimensionSets.map((set) => [SERVICE_DIMENSION, ...set]),

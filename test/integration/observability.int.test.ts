@@ -102,7 +102,9 @@ describe('logs and metrics of the inference handler (local stack)', () => {
   });
 
   it('emits parseable EMF with the request metrics, overall and per model', async () => {
-    const { lines } = await captureStdout(() => infer('demo', demoBody));
+    const { lines, raw } = await captureStdout(() => infer('demo', demoBody));
+    // The service field is both the log's and the metrics' dimension: written once.
+    expect(raw.match(/"service":/g)).toHaveLength(1);
     const [emf] = emfWith(lines, 'Requests');
     const directive = emf!._aws.CloudWatchMetrics[0]!;
     expect(directive.Namespace).toBe('maas');
