@@ -12,7 +12,8 @@ export interface InferResult {
 }
 
 export interface EncodedBody {
-  readonly body: Buffer;
+  /** JSON stays text: API Gateway takes it as a string, so bytes would only be decoded back. */
+  readonly body: string | Buffer;
   readonly headers: Record<string, string>;
 }
 
@@ -38,8 +39,8 @@ export function encodeInferResponse(result: InferResult): EncodedBody {
     (result.id === undefined ? '' : `,"id":${JSON.stringify(result.id)}`) +
     (parameters === undefined ? '' : `,"parameters":${JSON.stringify(parameters, bigintAsText)}`) +
     `,"outputs":[${outputs.join(',')}]}`;
+  if (chunks.length === 0) return { body: json, headers: { 'content-type': 'application/json' } };
   const header = Buffer.from(json, 'utf8');
-  if (chunks.length === 0) return { body: header, headers: { 'content-type': 'application/json' } };
   return {
     body: Buffer.concat([header, ...chunks]),
     headers: {

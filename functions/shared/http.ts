@@ -16,15 +16,14 @@ export function ok(): APIGatewayProxyResult {
   return { statusCode: 200, headers: {}, body: '' };
 }
 
-/** A response whose body may be binary: API Gateway decodes base64 back to bytes for the client. */
+/** A text body as is, or bytes in base64, which API Gateway decodes back to bytes for the client. */
 export function bytes(
   statusCode: number,
-  body: Buffer,
+  body: string | Buffer,
   headers: Record<string, string>,
 ): APIGatewayProxyResult {
-  const text = headers['content-type'] === 'application/json';
-  return text
-    ? { statusCode, headers, body: body.toString('utf8') }
+  return typeof body === 'string'
+    ? { statusCode, headers, body }
     : { statusCode, headers, body: body.toString('base64'), isBase64Encoded: true };
 }
 

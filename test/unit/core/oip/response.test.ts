@@ -20,6 +20,7 @@ describe('encodeInferResponse', () => {
       binaryOutputs: new Set(),
     });
     expect(headers).toEqual({ 'content-type': 'application/json' });
+    expect(typeof body).toBe('string'); // as API Gateway takes it, never decoded back from bytes
     expect(JSON.parse(body.toString())).toEqual({
       model_name: 'm',
       model_version: '3',
@@ -40,6 +41,7 @@ describe('encodeInferResponse', () => {
     });
     const length = Number(headers['inference-header-content-length']);
     expect(headers['content-type']).toBe('application/octet-stream');
+    if (typeof body === 'string') throw new Error('a binary response must be bytes');
     const json = JSON.parse(body.subarray(0, length).toString());
     expect(json.outputs).toEqual([
       { name: 'y', datatype: 'FP32', shape: [2], data: [1.5, -2] },
