@@ -89,6 +89,10 @@ const TWO_53 = 2 ** 53;
 // Deep enough for any real tensor; deeper data takes the general path, which applies the limit.
 const MAX_TENSOR_DEPTH = 30;
 
+/** Short ASCII strings seen lately, by a hash of their bytes: the parser's strings mostly repeat. */
+const INTERNED: (string | undefined)[] = new Array(256).fill(undefined);
+const MAX_INTERNED = 32;
+
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
@@ -364,6 +368,8 @@ class JsonParser {
     const start = this.pos;
     this.pos++;
     let escaped = false;
+    let ascii = true;
+    let hash = 0;
     for (;;) {
       const c = b[this.pos++];
       if (c === 0x22) break;
@@ -372,23 +378,46 @@ class JsonParser {
         escaped = true;
         this.pos++;
       } else if (c < 0x20) this.fail('control character in string', -1);
+      ascii &&= c < 0x80;
+      hash = (hash * 31 + c) | 0;
     }
     // Multi-byte UTF-8 never contains quote, backslash or control bytes, so scanning bytes is safe.
     // Escapes are rare in tensor requests; JSON.parse decodes them exactly as the spec says.
-    return escaped
-      ? (JSON.parse(b.toString('utf8', start, this.pos)) as string)
-      : b.toString('utf8', start + 1, this.pos - 1);
+    if (escaped) return JSON.parse(b.toString('utf8', start, this.pos)) as string;
+    const length = this.pos - start - 2;
+    if (!ascii || length > MAX_INTERNED) return b.toString('utf8', start + 1, this.pos - 1);
+    // Keys, datatypes and names repeat from request to request: reuse the string when the bytes match.
+    const slot = hash & (INTERNED.length - 1);
+    const known = INTERNED[slot];
+    if (known !== undefined && known.length === length) {
+      let i = 0;
+      while (i < length && known.charCodeAt(i) === b[start + 1 + i]) i++;
+      if (i === length) return known;
+    }
+    const text = b.toString('latin1', start + 1, this.pos - 1);
+    INTERNED[slot] = text;
+    return text;
   }
 
   private number(): number | bigint {
     const b = this.bytes;
     const start = this.pos;
     let c = b[this.pos];
-    if (c === 0x2d) c = b[++this.pos];
+    const negative = c === 0x2d;
+    if (negative) c = b[++this.pos];
     let integer = true;
+    const digitsStart = this.pos;
+    let whole = 0; // the integer part, exact while it has at most 15 digits
     if (c === 0x30) c = b[++this.pos];
-    else if (c !== undefined && c >= 0x31 && c <= 0x39) c = this.digits();
-    else this.fail('invalid number');
+    else if (c !== undefined && c >= 0x31 && c <= 0x39) {
+      do {
+        whole = whole * 10 + (c - 0x30);
+        c = b[++this.pos];
+      } while (c !== undefined && c >= 0x30 && c <= 0x39);
+    } else this.fail('invalid number');
+    // Shapes, sizes and counts: short integers, returned without slicing and re-reading their text.
+    if (c !== 0x2e && c !== 0x65 && c !== 0x45 && this.pos - digitsStart <= 15)
+      return negative ? -whole : whole;
     if (c === 0x2e) {
       integer = false;
       c = b[++this.pos];
@@ -403,10 +432,10 @@ class JsonParser {
       this.digits();
     }
     const literal = b.toString('latin1', start, this.pos);
-    const value = Number(literal);
-    return integer && this.options.bigints && !Number.isSafeInteger(value)
+    const parsed = Number(literal);
+    return integer && this.options.bigints && !Number.isSafeInteger(parsed)
       ? BigInt(literal)
-      : value;
+      : parsed;
   }
 
   /** Skips digits; returns the byte after them. */
