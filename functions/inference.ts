@@ -63,7 +63,9 @@ export const handler = standardMiddy().handler(
         await endpoints.modelReady(serving, principal, modelRef(event.pathParameters));
         return ok();
       case 'repositoryIndex': {
-        const text = body(event, config.maxBodyBytes).toString('utf8');
+        const received = body(event, config.maxBodyBytes);
+        facts.bytesIn = received.byteLength;
+        const text = received.toString('utf8');
         const options = parseWith(
           RepositoryIndexRequestSchema,
           text.trim() === '' ? {} : parseJson(text),
@@ -73,10 +75,9 @@ export const handler = standardMiddy().handler(
       }
       case 'modelInfer':
       case 'versionInfer': {
-        const parsed = parseInferBody(
-          body(event, config.maxBodyBytes),
-          header(event, HEADER_LENGTH_HEADER),
-        );
+        const received = body(event, config.maxBodyBytes);
+        facts.bytesIn = received.byteLength;
+        const parsed = parseInferBody(received, header(event, HEADER_LENGTH_HEADER));
         const result = await endpoints.infer(
           serving,
           principal,

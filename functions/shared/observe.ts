@@ -21,6 +21,8 @@ export interface RequestFacts {
   model?: string | undefined;
   /** The API key's name (not its secret). */
   key?: string;
+  /** The body's size once read: measuring a large text body again would cost a scan of it. */
+  bytesIn?: number;
   readonly notes: ServeNotes;
 }
 
@@ -68,7 +70,8 @@ export const observe = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyRe
     const response = request.response;
     const status = response?.statusCode ?? 500;
     const latencyMs = performance.now() - tracked.started;
-    const bytesIn = byteLength(request.event.body, request.event.isBase64Encoded);
+    const bytesIn =
+      tracked.bytesIn ?? byteLength(request.event.body, request.event.isBase64Encoded);
     const bytesOut = byteLength(response?.body, response?.isBase64Encoded === true);
     const { notes } = tracked;
     const level: LevelName = status >= 500 ? 'ERROR' : status >= 400 ? 'WARN' : 'INFO';

@@ -93,7 +93,7 @@ describe('logs and metrics of the inference handler (local stack)', () => {
       status: 200,
       latency_ms: expect.any(Number),
       inference_ms: expect.any(Number),
-      bytes_in: expect.any(Number),
+      bytes_in: Buffer.byteLength(JSON.stringify(demoBody)),
       bytes_out: expect.any(Number),
     });
     expect(raw).not.toContain(String(secretValue));
