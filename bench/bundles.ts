@@ -4,6 +4,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type BuildOptions, build } from 'esbuild';
+import { FUNCTION_BUNDLING, FUNCTION_NODE_OPTIONS } from '../infra/bundling.js';
 import { ROOT } from './processes.js';
 
 export interface Bundles {
@@ -16,21 +17,25 @@ export interface Bundles {
   remove(): Promise<void>;
 }
 
-/** The bundling STYLE.md gives HandlerFunction (NodejsFunction's esbuild options). */
+/** HandlerFunction's bundling (infra/bundling.ts), for the Node this machine has (20; Lambda runs 22). */
 const LAMBDA_BUNDLING = {
   bundle: true,
   platform: 'node',
-  format: 'esm',
+  format: FUNCTION_BUNDLING.format,
   target: 'node20',
+  mainFields: [...FUNCTION_BUNDLING.mainFields],
+  banner: { js: FUNCTION_BUNDLING.banner },
+  minify: FUNCTION_BUNDLING.minify,
+  sourcemap: FUNCTION_BUNDLING.sourceMap,
+  sourcesContent: FUNCTION_BUNDLING.sourcesContent,
+  keepNames: FUNCTION_BUNDLING.keepNames,
   outExtension: { '.js': '.mjs' },
-  keepNames: true,
   external: ['onnxruntime-node'],
-  // the X-Ray SDK under the tracer still calls require(), which ESM does not define
-  banner: {
-    js: "import { createRequire } from 'node:module';const require = createRequire(import.meta.url);",
-  },
   logLevel: 'warning',
 } satisfies BuildOptions;
+
+/** The environment a function's process starts with, on top of its settings. */
+export const FUNCTION_PROCESS_ENV = { NODE_OPTIONS: FUNCTION_NODE_OPTIONS };
 
 export async function buildBundles(): Promise<Bundles> {
   // Inside node_modules, so the bundles' bare import of onnxruntime-node resolves as it does on Lambda

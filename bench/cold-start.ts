@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { servingSessionOptions } from '../core/inference/session-options.js';
+import { FUNCTION_PROCESS_ENV } from './bundles.js';
 import type { ColdMaasTimes } from './children/cold-maas.js';
 import type { ColdRawTimes, RawInput } from './children/cold-raw.js';
 import { progress } from './children/io.js';
@@ -62,7 +63,7 @@ export async function runColdStart(context: BenchContext): Promise<Row[]> {
       const child = spawnChild(bundles.coldMaas, [bundles.handler, eventFile], {
         label: 'cold maas',
         tsx: false,
-        env: context.store.env,
+        env: { ...context.store.env, ...FUNCTION_PROCESS_ENV },
       });
       const t = await child.result<ColdMaasTimes>();
       return phases(child.spawnedAt, [

@@ -5,6 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { servingSessionOptions } from '../core/inference/session-options.js';
+import { FUNCTION_PROCESS_ENV } from './bundles.js';
 import { progress } from './children/io.js';
 import type { MemoryPlan, MemoryResult } from './children/memory-maas.js';
 import type { RawMemoryPlan } from './children/memory-raw.js';
@@ -63,7 +64,7 @@ export async function runMemory(context: BenchContext): Promise<Row[]> {
     label: 'memory maas',
     tsx: false,
     nodeFlags: ['--expose-gc'],
-    env: context.store.env,
+    env: { ...context.store.env, ...FUNCTION_PROCESS_ENV },
   }).result<MemoryResult>();
 
   progress('  raw: the same files in onnxruntime-node sessions');

@@ -13,12 +13,9 @@ import {
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { FUNCTION_BUNDLING, FUNCTION_NODE_OPTIONS } from '../bundling.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/** Bundles are ESM, but CJS dependencies (the X-Ray SDK under Powertools' tracer) still call require(). */
-const ESM_REQUIRE_BANNER =
-  "import { createRequire } from 'node:module';const require = createRequire(import.meta.url);";
 
 export interface HandlerFunctionProps {
   /** A file under functions/, e.g. 'inference.ts'. */
@@ -89,24 +86,19 @@ export class HandlerFunction extends Construct {
       logGroup: this.logGroup,
       layers: [...(props.layers ?? [])],
       environment: {
-        // Minified bundles ship a source map, so stack traces in the logs point at our TypeScript.
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
         ...props.environment,
       },
       // Old versions are deleted when the alias moves on, so code storage does not grow per deploy.
       currentVersionOptions: { removalPolicy: RemovalPolicy.DESTROY },
       bundling: {
         forceDockerBundling: false, // esbuild is a devDependency; Docker is neither needed nor present
+        ...FUNCTION_BUNDLING,
         format: OutputFormat.ESM,
+        mainFields: [...FUNCTION_BUNDLING.mainFields],
         target: 'node22',
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
         // Everything else, AWS SDK included, is bundled at the versions package-lock.json pins.
         externalModules: [...(props.externalModules ?? [])],
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        keepNames: true,
         logLevel: LogLevel.WARNING, // esbuild's size summary is noise in synth and test output
       },
     });

@@ -1,0 +1,19 @@
+/**
+ * How every function's code is built and started: NodejsFunction's esbuild options, in one place so
+ * the benchmark (bench/bundles.ts) measures cold starts and memory on the very bundle Lambda runs.
+ */
+export const FUNCTION_BUNDLING = {
+  format: 'esm',
+  // ESM builds of the AWS SDK where packages ship them: a faster import than their CommonJS builds.
+  mainFields: ['module', 'main'],
+  // Bundles are ESM, but CJS dependencies (the X-Ray SDK under Powertools' tracer) still call require().
+  banner:
+    "import { createRequire } from 'node:module';const require = createRequire(import.meta.url);",
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  keepNames: true,
+} as const;
+
+/** Minified bundles ship a source map, so stack traces in the logs point at our TypeScript. */
+export const FUNCTION_NODE_OPTIONS = '--enable-source-maps';
