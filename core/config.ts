@@ -1,37 +1,37 @@
 import { availableParallelism } from 'node:os';
-import { z } from 'zod';
+import * as z from './zod.js';
 
 const MiB = 1024 * 1024;
-const int = (min: number) => z.coerce.number().int().min(min);
+const int = (min: number) => z.pipe(z.coerce.number(), z.int().check(z.gte(min)));
 
 const ConfigSchema = z.object({
-  region: z.string().min(1).default('us-east-1'),
-  modelBucket: z.string().optional(),
-  modelsTable: z.string().optional(),
-  keysTable: z.string().optional(),
+  region: z._default(z.string().check(z.minLength(1)), 'us-east-1'),
+  modelBucket: z.optional(z.string()),
+  modelsTable: z.optional(z.string()),
+  keysTable: z.optional(z.string()),
   /** Set only for the local stack: the emulators' URLs. Unset on AWS, where the SDK finds endpoints. */
-  s3Endpoint: z.url().optional(),
-  dynamodbEndpoint: z.url().optional(),
+  s3Endpoint: z.optional(z.url()),
+  dynamodbEndpoint: z.optional(z.url()),
   // Lambda caps a synchronous event at 6 MB and API Gateway base64-encodes binary bodies (4/3), so
   // 4 MiB of body is what reliably fits through both.
-  maxBodyBytes: int(1024).default(4 * MiB),
-  sessionCacheBytes: int(0).default(512 * MiB),
-  metadataTtlMs: int(0).default(5_000),
-  keyCacheTtlMs: int(0).default(30_000),
-  preloadModels: z
-    .string()
-    .default('')
-    .transform((s) =>
+  maxBodyBytes: z._default(int(1024), 4 * MiB),
+  sessionCacheBytes: z._default(int(0), 512 * MiB),
+  metadataTtlMs: z._default(int(0), 5_000),
+  keyCacheTtlMs: z._default(int(0), 30_000),
+  preloadModels: z.pipe(
+    z._default(z.string(), ''),
+    z.transform((s: string) =>
       s
         .split(',')
         .map((m) => m.trim())
         .filter((m) => m !== ''),
     ),
-  intraOpThreads: int(1).default(availableParallelism()),
+  ),
+  intraOpThreads: z._default(int(1), availableParallelism()),
   /** How long a retired version's bytes are kept before `maas gc` may remove them. */
-  retiredRetentionDays: int(0).default(30),
+  retiredRetentionDays: z._default(int(0), 30),
   /** How many percentage points a canary's error rate may exceed stable's before it is ended. */
-  canaryErrorMarginPct: z.coerce.number().min(0).max(100).default(5),
+  canaryErrorMarginPct: z._default(z.coerce.number().check(z.gte(0), z.lte(100)), 5),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

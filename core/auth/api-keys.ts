@@ -7,7 +7,6 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
 import { checkModelName, quote } from '../models/names.js';
 import {
   ConflictError,
@@ -16,6 +15,7 @@ import {
   NotFoundError,
   UnauthorizedError,
 } from '../oip/errors.js';
+import * as z from '../zod.js';
 
 export interface KeyStoreDeps {
   readonly ddb: DynamoDBDocumentClient;
@@ -33,8 +33,8 @@ const ApiKeySchema = z.object({
   models: z.array(z.string()),
   createdAt: z.string(),
   createdBy: z.string(),
-  revokedAt: z.string().optional(),
-  revokedBy: z.string().optional(),
+  revokedAt: z.optional(z.string()),
+  revokedBy: z.optional(z.string()),
 });
 
 /** An API key as operators see it: never its secret, never its hash. */

@@ -1,11 +1,11 @@
-import { z } from 'zod';
 import { DATATYPE_NAMES } from '../oip/datatypes.js';
+import * as z from '../zod.js';
 
 /** One input or output of a model as the protocol describes it; -1 marks a dynamic dimension. */
 export const TensorSpecSchema = z.object({
   name: z.string(),
   datatype: z.enum(DATATYPE_NAMES),
-  shape: z.array(z.number().int().min(-1)),
+  shape: z.array(z.int().check(z.gte(-1))),
 });
 export type TensorSpec = z.infer<typeof TensorSpecSchema>;
 
@@ -21,30 +21,30 @@ export type Signature = z.infer<typeof SignatureSchema>;
  */
 export const ModelVersionSchema = z.object({
   name: z.string(),
-  version: z.number().int().positive(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  size: z.number().int().nonnegative(),
+  version: z.int().check(z.positive()),
+  sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+  size: z.int().check(z.nonnegative()),
   objectKey: z.string(),
   signature: SignatureSchema,
   createdAt: z.string(),
   createdBy: z.string(),
-  description: z.string().optional(),
+  description: z.optional(z.string()),
 });
 export type ModelVersion = z.infer<typeof ModelVersionSchema>;
 
 /** What serves a model's unversioned traffic. With no stable version, the newest ready version does. */
 export const RoutingSchema = z.object({
-  stable: z.number().int().positive().optional(),
-  canary: z.number().int().positive().optional(),
+  stable: z.optional(z.int().check(z.positive())),
+  canary: z.optional(z.int().check(z.positive())),
   /** Percent of unversioned requests the canary gets, 1-99. */
-  canaryWeight: z.number().int().min(1).max(99).optional(),
+  canaryWeight: z.optional(z.int().check(z.gte(1), z.lte(99))),
 });
 export type Routing = z.infer<typeof RoutingSchema>;
 
 export const RetirementSchema = z.object({
   at: z.string(),
   by: z.string(),
-  reason: z.string().optional(),
+  reason: z.optional(z.string()),
 });
 export type Retirement = z.infer<typeof RetirementSchema>;
 
@@ -52,14 +52,14 @@ export const CHANGE_ACTIONS = ['promote', 'canary', 'clear-canary', 'rollback', 
 
 /** One routing change: who made it, when, what it changed from and to, and why. */
 export const ChangeSchema = z.object({
-  revision: z.number().int().positive(),
+  revision: z.int().check(z.positive()),
   at: z.string(),
   by: z.string(),
   action: z.enum(CHANGE_ACTIONS),
-  version: z.number().int().positive().optional(),
+  version: z.optional(z.int().check(z.positive())),
   from: RoutingSchema,
   to: RoutingSchema,
-  reason: z.string().optional(),
+  reason: z.optional(z.string()),
 });
 export type Change = z.infer<typeof ChangeSchema>;
 
@@ -69,18 +69,18 @@ export type Change = z.infer<typeof ChangeSchema>;
  * item makes each change a single conditional write (DynamoDB transactions are not needed, and the
  * local emulator has none).
  */
-export const ModelHeadSchema = RoutingSchema.extend({
+export const ModelHeadSchema = z.extend(RoutingSchema, {
   name: z.string(),
-  lastVersion: z.number().int().nonnegative(),
+  lastVersion: z.int().check(z.nonnegative()),
   createdAt: z.string(),
   /** 0 until the first routing change. */
-  revision: z.number().int().nonnegative().default(0),
+  revision: z._default(z.int().check(z.nonnegative()), 0),
   /** Earlier stable versions, oldest first: where `rollback` goes. */
-  previousStables: z.array(z.number().int().positive()).default([]),
+  previousStables: z._default(z.array(z.int().check(z.positive())), []),
   /** Retired versions by number: never served again; their bytes are kept for the retention period. */
-  retired: z.record(z.string(), RetirementSchema).default({}),
+  retired: z._default(z.record(z.string(), RetirementSchema), {}),
   /** The newest change, written with the routing itself, so history survives a crash before its entry. */
-  lastChange: ChangeSchema.optional(),
+  lastChange: z.optional(ChangeSchema),
 });
 export type ModelHead = z.infer<typeof ModelHeadSchema>;
 

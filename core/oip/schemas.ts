@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../zod.js';
 import { InvalidInputError } from './errors.js';
 
 /**
@@ -9,33 +9,33 @@ import { InvalidInputError } from './errors.js';
 const ParametersSchema = z.record(z.string(), z.unknown());
 
 const RequestInputSchema = z.object({
-  name: z.string().min(1),
-  shape: z.array(z.number().int().nonnegative()),
+  name: z.string().check(z.minLength(1)),
+  shape: z.array(z.int().check(z.nonnegative())),
   datatype: z.string(),
-  parameters: ParametersSchema.optional(),
-  data: z.unknown().optional(),
+  parameters: z.optional(ParametersSchema),
+  data: z.optional(z.unknown()),
 });
 export type RequestInput = z.infer<typeof RequestInputSchema>;
 
 const RequestOutputSchema = z.object({
-  name: z.string().min(1),
-  parameters: ParametersSchema.optional(),
+  name: z.string().check(z.minLength(1)),
+  parameters: z.optional(ParametersSchema),
 });
 export type RequestOutput = z.infer<typeof RequestOutputSchema>;
 
 export const InferRequestSchema = z.object({
-  id: z.string().optional(),
-  parameters: ParametersSchema.optional(),
-  inputs: z.array(RequestInputSchema).min(1),
-  outputs: z.array(RequestOutputSchema).optional(),
+  id: z.optional(z.string()),
+  parameters: z.optional(ParametersSchema),
+  inputs: z.array(RequestInputSchema).check(z.minLength(1)),
+  outputs: z.optional(z.array(RequestOutputSchema)),
 });
 export type InferRequest = z.infer<typeof InferRequestSchema>;
 
 /** Triton's repository index request: `{"ready": true}` lists only ready versions. */
-export const RepositoryIndexRequestSchema = z.object({ ready: z.boolean().optional() });
+export const RepositoryIndexRequestSchema = z.object({ ready: z.optional(z.boolean()) });
 
 /** Parses untrusted input with a schema; failures become a 400 that names the field. */
-export function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+export function parseWith<T>(schema: z.ZodMiniType<T>, value: unknown, what: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
