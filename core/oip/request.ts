@@ -1,7 +1,7 @@
 import type { Signature } from '../models/schemas.js';
 import { InvalidInputError } from './errors.js';
 import { parseInferJson } from './json.js';
-import { type InferRequest, InferRequestSchema, parseWith } from './schemas.js';
+import { type InferRequest, parseInferRequest } from './schemas.js';
 import type { Tensor } from './tensor.js';
 import { checkInput, decodeBinaryData, decodeJsonData, type TensorLimits } from './tensors.js';
 
@@ -46,7 +46,7 @@ export function parseInferBody(
     binary = body.subarray(length);
   }
   return {
-    request: parseWith(InferRequestSchema, parseInferJson(jsonBytes), 'inference request'),
+    request: parseInferRequest(parseInferJson(jsonBytes)),
     binary,
   };
 }

@@ -31,6 +31,72 @@ export const InferRequestSchema = z.object({
 });
 export type InferRequest = z.infer<typeof InferRequestSchema>;
 
+/**
+ * Parses an inference request's envelope. A request already in the schema's exact shape (only known
+ * keys, right types: what clients send) is returned as is after a check that touches nothing else;
+ * zod parses the rest and words the errors. Zod's generic walk cost a quarter of a small model's
+ * request overhead (docs/benchmarks.md); test/unit/core/oip/schemas.test.ts checks that the quick
+ * check accepts nothing zod would refuse or change.
+ */
+export function parseInferRequest(value: unknown): InferRequest {
+  return isExactInferRequest(value)
+    ? value
+    : parseWith(InferRequestSchema, value, 'inference request');
+}
+
+/** True only for values InferRequestSchema would accept and give back deep-equal. */
+export function isExactInferRequest(value: unknown): value is InferRequest {
+  if (!isPlainObject(value) || !hasOnlyKeys(value, REQUEST_KEYS)) return false;
+  const { id, parameters, inputs, outputs } = value;
+  if (id !== undefined && typeof id !== 'string') return false;
+  if (parameters !== undefined && !isRecord(parameters)) return false;
+  if (!Array.isArray(inputs) || inputs.length === 0) return false;
+  for (const input of inputs) {
+    if (!isPlainObject(input) || !hasOnlyKeys(input, INPUT_KEYS)) return false;
+    if (!isName(input.name) || typeof input.datatype !== 'string') return false;
+    if (input.parameters !== undefined && !isRecord(input.parameters)) return false;
+    const shape = input.shape;
+    if (!Array.isArray(shape)) return false;
+    for (const dim of shape) if (!Number.isSafeInteger(dim) || (dim as number) < 0) return false;
+  }
+  if (outputs === undefined) return true;
+  if (!Array.isArray(outputs)) return false;
+  for (const output of outputs) {
+    if (!isPlainObject(output) || !hasOnlyKeys(output, OUTPUT_KEYS)) return false;
+    if (!isName(output.name)) return false;
+    if (output.parameters !== undefined && !isRecord(output.parameters)) return false;
+  }
+  return true;
+}
+
+const REQUEST_KEYS = new Set(['id', 'parameters', 'inputs', 'outputs']);
+const INPUT_KEYS = new Set(['name', 'shape', 'datatype', 'parameters', 'data']);
+const OUTPUT_KEYS = new Set(['name', 'parameters']);
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Own keys all known, none undefined (zod would drop an undefined optional), no symbols. */
+function hasOnlyKeys(value: object, known: ReadonlySet<string>): boolean {
+  for (const key of Reflect.ownKeys(value)) {
+    if (typeof key !== 'string' || !known.has(key)) return false;
+    if ((value as Record<string, unknown>)[key] === undefined) return false;
+  }
+  return true;
+}
+
+/** A parameters object zod copies key by key: `__proto__` would become the copy's prototype. */
+function isRecord(value: unknown): boolean {
+  return isPlainObject(value) && !Object.hasOwn(value, '__proto__');
+}
+
+function isName(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0;
+}
+
 /** Triton's repository index request: `{"ready": true}` lists only ready versions. */
 export const RepositoryIndexRequestSchema = z.object({ ready: z.optional(z.boolean()) });
 
