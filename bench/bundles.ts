@@ -4,7 +4,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type BuildOptions, build } from 'esbuild';
-import { FUNCTION_BUNDLING, FUNCTION_NODE_OPTIONS } from '../infra/bundling.js';
+import { FUNCTION_BUNDLING } from '../infra/bundling.js';
 import { ROOT } from './processes.js';
 
 export interface Bundles {
@@ -27,15 +27,14 @@ const LAMBDA_BUNDLING = {
   banner: { js: FUNCTION_BUNDLING.banner },
   minify: FUNCTION_BUNDLING.minify,
   sourcemap: FUNCTION_BUNDLING.sourceMap,
-  sourcesContent: FUNCTION_BUNDLING.sourcesContent,
   keepNames: FUNCTION_BUNDLING.keepNames,
   outExtension: { '.js': '.mjs' },
   external: ['onnxruntime-node'],
   logLevel: 'warning',
 } satisfies BuildOptions;
 
-/** The environment a function's process starts with, on top of its settings. */
-export const FUNCTION_PROCESS_ENV = { NODE_OPTIONS: FUNCTION_NODE_OPTIONS };
+/** The environment a function's process starts with, on top of its settings: no Node options of ours. */
+export const FUNCTION_PROCESS_ENV = { NODE_OPTIONS: '' };
 
 export async function buildBundles(): Promise<Bundles> {
   // Inside node_modules, so the bundles' bare import of onnxruntime-node resolves as it does on Lambda

@@ -10,10 +10,8 @@ export const FUNCTION_BUNDLING = {
   banner:
     "import { createRequire } from 'node:module';const require = createRequire(import.meta.url);",
   minify: true,
-  sourceMap: true,
-  sourcesContent: false,
+  // No source map: Node reads and indexes it when the bundle loads, which measured 30 ms of every cold
+  // start (191 against 221 ms to import, bench/). keepNames keeps function names in stack traces.
+  sourceMap: false,
   keepNames: true,
 } as const;
-
-/** Minified bundles ship a source map, so stack traces in the logs point at our TypeScript. */
-export const FUNCTION_NODE_OPTIONS = '--enable-source-maps';

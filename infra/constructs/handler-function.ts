@@ -13,7 +13,7 @@ import {
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { FUNCTION_BUNDLING, FUNCTION_NODE_OPTIONS } from '../bundling.js';
+import { FUNCTION_BUNDLING } from '../bundling.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -85,10 +85,7 @@ export class HandlerFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       layers: [...(props.layers ?? [])],
-      environment: {
-        NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
-        ...props.environment,
-      },
+      environment: { ...props.environment },
       // Old versions are deleted when the alias moves on, so code storage does not grow per deploy.
       currentVersionOptions: { removalPolicy: RemovalPolicy.DESTROY },
       bundling: {
