@@ -104,7 +104,7 @@ export class ModelCatalog {
       (this.#options.random ?? Math.random)() * 100 < (head.canaryWeight ?? 0);
     const chosen = canary ? head.canary : head.stable;
     const found = versions.find((v) => v.version === chosen);
-    // Head and versions are read in that order, so a version the head names is always in the list.
+    // #read makes sure the list holds every version the head routes to.
     if (found === undefined) {
       throw new UnavailableError(
         `model '${head.name}' routes to version ${chosen}, which is not readable`,
@@ -147,15 +147,20 @@ export class ModelCatalog {
 
   async #read(name: string): Promise<ModelEntry | undefined> {
     try {
-      // Head first, then versions: any version the head routes to was written before it, so the
-      // version list read afterwards always holds it.
-      const head = await getHead(this.#deps, name).catch((error: unknown) => {
-        if (error instanceof NotFoundError) return undefined;
-        throw error;
-      });
-      return head === undefined
-        ? undefined
-        : { head, versions: await listVersions(this.#deps, name) };
+      // Both at once: one round trip instead of two on a cold start and on every refresh.
+      const [head, versions] = await Promise.all([
+        getHead(this.#deps, name).catch((error: unknown) => {
+          if (error instanceof NotFoundError) return undefined;
+          throw error;
+        }),
+        listVersions(this.#deps, name),
+      ]);
+      if (head === undefined) return undefined;
+      // A version is written before any head names it, so only a list read before a push that the
+      // head already routes to can miss it; reading the list again then finds it.
+      const routed = [head.stable, head.canary].filter((v) => v !== undefined);
+      const complete = routed.every((v) => versions.some((known) => known.version === v));
+      return { head, versions: complete ? versions : await listVersions(this.#deps, name) };
     } catch (error) {
       throw new UnavailableError(`model registry unavailable: ${(error as Error).name}`, {
         cause: error,

@@ -59,7 +59,7 @@ describe('ModelCatalog', () => {
     );
     await expect(empty.resolve('nope')).rejects.toThrow("model 'nope' not found");
     await expect(empty.resolve('nope')).rejects.toThrow(NotFoundError);
-    expect(unknown.send).toHaveBeenCalledTimes(1); // the missing head alone: no version query
+    expect(unknown.send).toHaveBeenCalledTimes(2); // head and versions, read at once, then cached
   });
 
   it('routes unversioned requests to the canary for its weight, else to stable', async () => {
@@ -115,6 +115,22 @@ describe('ModelCatalog', () => {
     );
     await expect(catalog.resolve('m')).rejects.toThrow(UnavailableError);
     await expect(catalog.resolve('m')).rejects.toThrow('model registry unavailable: TimeoutError');
-    expect(send.mock.calls.length).toBe(2); // tried again: failures are not cached
+    expect(send.mock.calls.length).toBe(4); // tried again (head and versions): failures are not cached
+  });
+
+  it('reads the versions again when the head routes to one pushed after the list was read', async () => {
+    // Head and versions are read at once: the list can predate a version the head already names.
+    const lists = [[record(1)], [record(1), record(2)]];
+    const send = jest.fn(async (command: { constructor: { name: string } }) =>
+      command.constructor.name === 'GetCommand'
+        ? { Item: { name: 'm', lastVersion: 2, createdAt: 't', stable: 2 } }
+        : { Items: lists.shift() },
+    );
+    const catalog = new ModelCatalog(
+      { ddb: { send } as unknown as DynamoDBDocumentClient, modelsTable: 't' },
+      { ttlMs: 1000 },
+    );
+    expect(await catalog.route('m')).toEqual({ version: record(2), role: 'stable' });
+    expect(send).toHaveBeenCalledTimes(3);
   });
 });

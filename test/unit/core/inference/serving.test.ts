@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
 import { loadConfig } from '../../../../core/config.js';
@@ -73,7 +73,8 @@ describe('model loading when the store misbehaves', () => {
       name: 'ProvisionedThroughputExceededException',
       $metadata: {},
     });
-    mockClient(ddb).on(GetCommand).rejects(throttled);
+    // Head and versions are read at once: throttling refuses both.
+    mockClient(ddb).on(GetCommand).rejects(throttled).on(QueryCommand).rejects(throttled);
     await expect(deps.catalog.resolve('m')).rejects.toThrow(
       'model registry unavailable: ProvisionedThroughputExceededException',
     );
