@@ -75,9 +75,11 @@ export const handler = standardMiddy().handler(
       }
       case 'modelInfer':
       case 'versionInfer': {
-        const received = body(event, config.maxBodyBytes);
+        const headerLength = header(event, HEADER_LENGTH_HEADER);
+        // Binary tensors follow the JSON header: decoded aligned, they are used where they lie.
+        const received = body(event, config.maxBodyBytes, Number(headerLength ?? Number.NaN));
         facts.bytesIn = received.byteLength;
-        const parsed = parseInferBody(received, header(event, HEADER_LENGTH_HEADER));
+        const parsed = parseInferBody(received, headerLength);
         const result = await endpoints.infer(
           serving,
           principal,

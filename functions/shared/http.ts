@@ -39,10 +39,15 @@ export function header(
   return undefined;
 }
 
-/** The request body as bytes, refused with 413 before it is decoded when it is over the limit. */
+/**
+ * The request body as bytes, refused with 413 before it is decoded when it is over the limit.
+ * `alignAt`: a byte offset to decode onto an 8-byte boundary (where binary tensors start), so typed
+ * arrays can view them in place instead of copying them.
+ */
 export function body(
   event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'>,
   maxBytes: number,
+  alignAt?: number,
 ): Buffer {
   const raw = event.body ?? '';
   // Base64 carries 3 bytes per 4 characters: the decoded size is known without decoding.
@@ -54,7 +59,13 @@ export function body(
       `request body of ${size} bytes is over the ${maxBytes}-byte limit`,
     );
   }
-  if (event.isBase64Encoded) return Buffer.from(raw, 'base64');
+  if (event.isBase64Encoded) {
+    if (alignAt === undefined || !(alignAt >= 0 && alignAt <= size))
+      return Buffer.from(raw, 'base64');
+    const pad = (8 - (alignAt % 8)) % 8;
+    const decoded = Buffer.allocUnsafeSlow(pad + size); // its own memory, which malloc aligns
+    return decoded.subarray(pad, pad + decoded.write(raw, pad, 'base64'));
+  }
   // As many bytes as characters means all ASCII (JSON of numbers is): a plain copy, no UTF-8 encoding.
   return Buffer.from(raw, size === raw.length ? 'latin1' : 'utf8');
 }

@@ -1,0 +1,23 @@
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { body } from '../../../functions/shared/http.js';
+
+describe('request body', () => {
+  it('decodes base64 with the byte at alignAt on an 8-byte boundary, the same bytes as ever', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), fc.nat(210), (bytes, alignAt) => {
+        const event = { body: Buffer.from(bytes).toString('base64'), isBase64Encoded: true };
+        const decoded = body(event, 1_000, alignAt);
+        expect(Buffer.compare(decoded, Buffer.from(bytes))).toBe(0);
+        // Past the end there is nothing to align: the plain decode.
+        if (alignAt <= bytes.length) expect((decoded.byteOffset + alignAt) % 8).toBe(0);
+      }),
+    );
+  });
+
+  it('decodes as before when the offset is not a usable number', () => {
+    const event = { body: Buffer.from('hello, tensors').toString('base64'), isBase64Encoded: true };
+    for (const alignAt of [undefined, Number.NaN, -3])
+      expect(body(event, 100, alignAt).toString()).toBe('hello, tensors');
+  });
+});
