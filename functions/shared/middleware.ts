@@ -1,4 +1,3 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { observe } from './observe.js';
@@ -6,6 +5,15 @@ import { oipErrors } from './oip-errors.js';
 import { logger, traceMiddleware } from './powertools.js';
 
 type HttpMiddleware = MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult>;
+
+/**
+ * The invocation's Lambda context on every log line written while it runs: what Powertools'
+ * injectLambdaContext does, minus the features maas does not use (per-invocation debug sampling,
+ * event logging, log buffering), whose bookkeeping measured 10 to 55 us a request (bench/).
+ */
+const lambdaContext: HttpMiddleware = {
+  before: (request) => logger.addContext(request.context),
+};
 
 /**
  * middy for the HTTP API: the request's log line and metrics, the protocol's error mapper, the
@@ -17,7 +25,7 @@ export function standardMiddy() {
   const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     .use(observe())
     .use(oipErrors(logger))
-    .use(injectLambdaContext(logger) as HttpMiddleware);
+    .use(lambdaContext);
   const tracing = traceMiddleware<APIGatewayProxyEvent, APIGatewayProxyResult>();
   return tracing === undefined ? handler : handler.use(tracing);
 }
