@@ -11,7 +11,7 @@ export const FUNCTION_BUNDLING = {
     "import { createRequire } from 'node:module';const require = createRequire(import.meta.url);",
   minify: true,
   // No source map: Node reads and indexes it when the bundle loads, which measured 30 ms of every cold
-  // start (191 against 221 ms to import, bench/). keepNames keeps function names in stack traces.
+  // start (191 against 221 ms to import; docs/benchmarks.md). keepNames keeps function names in stack traces.
   sourceMap: false,
   keepNames: true,
 } as const;

@@ -34,7 +34,7 @@ export type InferRequest = z.infer<typeof InferRequestSchema>;
 /**
  * Parses an inference request's envelope. A request already in the schema's exact shape (only known
  * keys, right types: what clients send) is returned as is after a check that touches nothing else;
- * zod parses the rest and words the errors. Zod's generic walk cost a quarter of a small model's
+ * zod parses the rest and words the errors. Zod's generic walk was about a fifth of a small model's
  * request overhead (docs/benchmarks.md); test/unit/core/oip/schemas.test.ts checks that the quick
  * check accepts nothing zod would refuse or change.
  */
@@ -79,7 +79,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** Own keys all known, none undefined (zod would drop an undefined optional), no symbols. */
+/** Own keys all known and none undefined (JSON has no undefined; such values go to zod), no symbols. */
 function hasOnlyKeys(value: object, known: ReadonlySet<string>): boolean {
   for (const key of Reflect.ownKeys(value)) {
     if (typeof key !== 'string' || !known.has(key)) return false;
@@ -88,7 +88,7 @@ function hasOnlyKeys(value: object, known: ReadonlySet<string>): boolean {
   return true;
 }
 
-/** A parameters object zod copies key by key: `__proto__` would become the copy's prototype. */
+/** A parameters object zod copies key by key, leaving out any own `__proto__` key. */
 function isRecord(value: unknown): boolean {
   return isPlainObject(value) && !Object.hasOwn(value, '__proto__');
 }

@@ -9,7 +9,7 @@ type HttpMiddleware = MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult>
 /**
  * The invocation's Lambda context on every log line written while it runs: what Powertools'
  * injectLambdaContext does, minus the features maas does not use (per-invocation debug sampling,
- * event logging, log buffering), whose bookkeeping measured 10 to 55 us a request (bench/).
+ * event logging, log buffering), whose bookkeeping measured 10 to 55 µs a request (docs/benchmarks.md).
  */
 const lambdaContext: HttpMiddleware = {
   before: (request) => logger.addContext(request.context),

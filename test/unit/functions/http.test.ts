@@ -15,6 +15,19 @@ describe('request body', () => {
     );
   });
 
+  it('reads malformed base64 exactly as Buffer.from does', () => {
+    const text = fc.string({
+      unit: fc.constantFrom(...'AZaz09+/-_= \n!'.split('')),
+      maxLength: 40,
+    });
+    fc.assert(
+      fc.property(text, fc.nat(40), (raw, alignAt) => {
+        const decoded = body({ body: raw, isBase64Encoded: true }, 1_000, alignAt);
+        expect(Buffer.compare(decoded, Buffer.from(raw, 'base64'))).toBe(0);
+      }),
+    );
+  });
+
   it('decodes as before when the offset is not a usable number', () => {
     const event = { body: Buffer.from('hello, tensors').toString('base64'), isBase64Encoded: true };
     for (const alignAt of [undefined, Number.NaN, -3])
