@@ -1,4 +1,3 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
@@ -7,7 +6,7 @@ import { createClients } from '../core/clients.js';
 import { loadConfig, required } from '../core/config.js';
 import { METRIC } from '../core/metrics.js';
 import { UnauthorizedError } from '../core/oip/errors.js';
-import { logger, metrics } from './shared/powertools.js';
+import { lambdaContext, logger, metrics } from './shared/powertools.js';
 import { principalContext } from './shared/principal.js';
 
 const config = loadConfig(process.env);
@@ -19,7 +18,7 @@ const keys = { ddb: createClients(config).ddb, keysTable: required(config, 'keys
  * scope is enforced by the inference function, which answers 403 in the protocol's error shape.
  */
 export const handler = middy<APIGatewayTokenAuthorizerEvent, APIGatewayAuthorizerResult>()
-  .use(injectLambdaContext(logger))
+  .use(lambdaContext())
   .handler(async (event) => {
     try {
       const principal = await authenticate(keys, event.authorizationToken);

@@ -1,4 +1,3 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import {
   CloudWatchClient,
   GetMetricDataCommand,
@@ -16,7 +15,7 @@ import {
   SERVICE_DIMENSION,
 } from '../core/metrics.js';
 import { type CanaryHealth, endFailingCanaries } from '../core/models/auto-rollback.js';
-import { logger, tracer } from './shared/powertools.js';
+import { lambdaContext, logger, tracer } from './shared/powertools.js';
 
 /** The part of CloudWatch's alarm state change event (delivered by EventBridge) this function reads. */
 export interface AlarmStateChange {
@@ -42,7 +41,7 @@ export const handler = middy<
   EventBridgeEvent<'CloudWatch Alarm State Change', AlarmStateChange>,
   void
 >()
-  .use(injectLambdaContext(logger))
+  .use(lambdaContext())
   .handler(async (event) => {
     const { alarmName, state } = event.detail;
     if (state.value !== 'ALARM') {

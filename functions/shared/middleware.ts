@@ -1,19 +1,8 @@
-import middy, { type MiddlewareObj } from '@middy/core';
+import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { observe } from './observe.js';
 import { oipErrors } from './oip-errors.js';
-import { logger, traceMiddleware } from './powertools.js';
-
-type HttpMiddleware = MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult>;
-
-/**
- * The invocation's Lambda context on every log line written while it runs: what Powertools'
- * injectLambdaContext does, minus the features maas does not use (per-invocation debug sampling,
- * event logging, log buffering), whose bookkeeping measured 10 to 55 µs a request (docs/benchmarks.md).
- */
-const lambdaContext: HttpMiddleware = {
-  before: (request) => logger.addContext(request.context),
-};
+import { lambdaContext, logger, traceMiddleware } from './powertools.js';
 
 /**
  * middy for the HTTP API: the request's log line and metrics, the protocol's error mapper, the
@@ -25,7 +14,7 @@ export function standardMiddy() {
   const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     .use(observe())
     .use(oipErrors(logger))
-    .use(lambdaContext);
+    .use(lambdaContext<APIGatewayProxyEvent, APIGatewayProxyResult>());
   const tracing = traceMiddleware<APIGatewayProxyEvent, APIGatewayProxyResult>();
   return tracing === undefined ? handler : handler.use(tracing);
 }
