@@ -13,7 +13,7 @@ import { progress } from './children/io.js';
 import type { BenchContext } from './context.js';
 import { inferEvent } from './events.js';
 import { lookupBench, ortType, SILERO } from './models.js';
-import { spawnChild } from './processes.js';
+import { type Child, spawnChild } from './processes.js';
 import { type Row, row, summarize, type Target } from './stats.js';
 
 const TARGET: Target = { comparator: '<=', ratio: 1.3 };
@@ -59,36 +59,24 @@ export async function runColdStart(context: BenchContext): Promise<Row[]> {
     }));
     await writeFile(inputsFile, JSON.stringify(rawInputs));
 
-    const coldMaas = async (): Promise<Phases> => {
-      const child = spawnChild(bundles.coldMaas, [bundles.handler, eventFile], {
-        label: 'cold maas',
-        tsx: false,
-        env: { ...context.store.env, ...FUNCTION_PROCESS_ENV },
-      });
-      const t = await child.result<ColdMaasTimes>();
-      return phases(child.spawnedAt, [
-        t.started,
-        t.imported,
-        t.sessionStarted,
-        t.sessionCreated,
-        t.responded,
-      ]);
-    };
-    const coldRaw = async (): Promise<Phases> => {
-      const options = servingSessionOptions(availableParallelism());
-      const child = spawnChild(bundles.coldRaw, [file, inputsFile, JSON.stringify(options)], {
-        label: 'cold raw',
-        tsx: false,
-      });
-      const t = await child.result<ColdRawTimes>();
-      return phases(child.spawnedAt, [
-        t.started,
-        t.imported,
-        t.read,
-        t.sessionCreated,
-        t.responded,
-      ]);
-    };
+    const coldMaas = () =>
+      coldTrial<ColdMaasTimes>(
+        spawnChild(bundles.coldMaas, [bundles.handler, eventFile], {
+          label: 'cold maas',
+          tsx: false,
+          env: { ...context.store.env, ...FUNCTION_PROCESS_ENV },
+        }),
+        (t) => [t.started, t.imported, t.sessionStarted, t.sessionCreated, t.responded],
+      );
+    const sessionOptions = JSON.stringify(servingSessionOptions(availableParallelism()));
+    const coldRaw = () =>
+      coldTrial<ColdRawTimes>(
+        spawnChild(bundles.coldRaw, [file, inputsFile, sessionOptions], {
+          label: 'cold raw',
+          tsx: false,
+        }),
+        (t) => [t.started, t.imported, t.read, t.sessionCreated, t.responded],
+      );
 
     const samples = { maas: [] as Phases[], raw: [] as Phases[] };
     for (let i = 0; i < warmups + trials; i++) {
@@ -129,6 +117,11 @@ export async function runColdStart(context: BenchContext): Promise<Row[]> {
     );
   }
   return rows;
+}
+
+/** A cold child's phases, from the five timestamps `ends` picks out of its report, in phase order. */
+async function coldTrial<T>(child: Child, ends: (times: T) => readonly string[]): Promise<Phases> {
+  return phases(child.spawnedAt, ends(await child.result<T>()));
 }
 
 /** Phase durations in ms from the spawn time and the five timestamps that end each phase. */
