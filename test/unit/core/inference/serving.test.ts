@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -30,8 +31,8 @@ function serving() {
   return { deps: createServing(config, { s3, ddb }), s3, ddb };
 }
 
-/** A GetObject body: the SDK's stream mixin offers transformToByteArray, which is all maas reads. */
-const body = (data: Buffer) => ({ transformToByteArray: async () => new Uint8Array(data) });
+/** A GetObject body: in Node the SDK hands over a readable stream, which maas iterates. */
+const body = (data: Buffer) => Readable.from([data]);
 
 describe('model loading when the store misbehaves', () => {
   afterEach(() => {
@@ -64,6 +65,15 @@ describe('model loading when the store misbehaves', () => {
     mockClient(s3)
       .on(GetObjectCommand)
       .resolves({ Body: body(bytes.subarray(0, 3)) } as never);
+    await expect(deps.sessions.warm(version)).rejects.toThrow(/are not the 11 bytes recorded/);
+  });
+
+  it('refuses a body longer than recorded without writing past the model', async () => {
+    const { deps, s3 } = serving();
+    // The recorded bytes first, then more in a second chunk: the size check must see the extra.
+    mockClient(s3)
+      .on(GetObjectCommand)
+      .resolves({ Body: Readable.from([bytes, Buffer.from('more')]) } as never);
     await expect(deps.sessions.warm(version)).rejects.toThrow(/are not the 11 bytes recorded/);
   });
 
