@@ -121,12 +121,15 @@ export async function readModelBytes(
 ): Promise<Buffer> {
   const buffer = Buffer.allocUnsafe(size);
   const ranges = Math.max(1, Math.ceil(size / PART_SIZE));
+  const bounds = (index: number): [number, number] => [
+    index * PART_SIZE,
+    Math.min(size, (index + 1) * PART_SIZE),
+  ];
   const hash = createHash('sha256');
   const arrived: boolean[] = new Array(ranges).fill(false);
   let hashed = 0;
   await forEachParallel(ranges, PARALLEL_RANGES, async (index) => {
-    const start = index * PART_SIZE;
-    const end = Math.min(size, start + PART_SIZE);
+    const [start, end] = bounds(index);
     const out = await deps.s3.send(
       new GetObjectCommand({
         Bucket: deps.modelBucket,
@@ -140,7 +143,7 @@ export async function readModelBytes(
     }
     arrived[index] = true;
     for (; hashed < ranges && arrived[hashed]; hashed++) {
-      hash.update(buffer.subarray(hashed * PART_SIZE, Math.min(size, (hashed + 1) * PART_SIZE)));
+      hash.update(buffer.subarray(...bounds(hashed)));
     }
   });
   if (hash.digest('hex') !== sha256) {
