@@ -5,6 +5,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type BuildOptions, build } from 'esbuild';
 import { FUNCTION_BUNDLING } from '../infra/bundling.js';
+import { LAYER_MODULES } from '../layers/onnxruntime/build-layer.js';
 import { ROOT } from './processes.js';
 
 export interface Bundles {
@@ -29,7 +30,7 @@ const LAMBDA_BUNDLING = {
   sourcemap: FUNCTION_BUNDLING.sourceMap,
   keepNames: FUNCTION_BUNDLING.keepNames,
   outExtension: { '.js': '.mjs' },
-  external: ['onnxruntime-node'],
+  external: [...LAYER_MODULES],
   logLevel: 'warning',
 } satisfies BuildOptions;
 

@@ -14,8 +14,8 @@ export const LAMBDA_ARCHITECTURE = {
 } as const satisfies Record<LayerArchitecture, Architecture>;
 
 /**
- * onnxruntime-node as a Lambda layer (`/opt/nodejs/node_modules`, which the Node runtime resolves),
- * because its native addon cannot be bundled. The layer is built from the installed package on first
+ * onnxruntime-node (and koffi, for the allocator's settings) as a Lambda layer
+ * (`/opt/nodejs/node_modules`, which the Node runtime resolves), because native addons cannot be bundled. The layer is built from the installed package on first
  * synth (and again when that package changes), so a fresh clone synthesizes after `npm ci` alone.
  */
 export class OnnxLayer extends Construct {
@@ -28,7 +28,7 @@ export class OnnxLayer extends Construct {
       code: Code.fromAsset(dir),
       compatibleRuntimes: [Runtime.NODEJS_22_X],
       compatibleArchitectures: [LAMBDA_ARCHITECTURE[props.architecture]],
-      description: `onnxruntime-node for linux/${props.architecture}`,
+      description: `onnxruntime-node and koffi for linux/${props.architecture}`,
     });
   }
 }

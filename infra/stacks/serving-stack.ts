@@ -3,6 +3,7 @@ import { MethodLoggingLevel } from 'aws-cdk-lib/aws-apigateway';
 import type { Construct } from 'constructs';
 import { ENV } from '../../core/config.js';
 import { STACK_OUTPUTS } from '../../core/stack-outputs.js';
+import { LAYER_MODULES } from '../../layers/onnxruntime/build-layer.js';
 import { AutoRollback } from '../constructs/auto-rollback.js';
 import { HandlerFunction } from '../constructs/handler-function.js';
 import { InferenceApi } from '../constructs/inference-api.js';
@@ -53,7 +54,7 @@ export class ServingStack extends Stack {
         : { reservedConcurrency: settings.reservedConcurrency }),
       provisionedConcurrency: settings.provisionedConcurrency,
       layers: [onnx.layer],
-      externalModules: ['onnxruntime-node'],
+      externalModules: [...LAYER_MODULES],
       logRetention: settings.logRetentionDays,
       environment: {
         [ENV.modelBucket]: props.models.bucket.bucketName,

@@ -1,6 +1,7 @@
-// Builds the onnxruntime-node Lambda layer for one architecture from the installed package. The package
-// ships every platform's binaries (~290 MB, over Lambda's 250 MB unzipped limit for a function and its
-// layers together), so the layer keeps only linux/<arch>: ~46 MB for x86_64, ~26 MB for arm64.
+// Builds the onnxruntime-node Lambda layer (with koffi) for one architecture from the installed packages.
+// onnxruntime-node ships every platform's binaries (~290 MB, over Lambda's 250 MB unzipped limit for a
+// function and its layers together), and koffi 28 MB of them, so the layer keeps only linux/<arch>:
+// ~46 MiB for x86_64, ~26 MiB for arm64.
 import { randomBytes } from 'node:crypto';
 import {
   cpSync,
@@ -26,6 +27,13 @@ const NODE_ARCH = { arm64: 'arm64', x86_64: 'x64' } as const satisfies Record<
   string
 >;
 
+/**
+ * The packages the layer provides, which function bundles leave out: onnxruntime-node cannot be
+ * bundled (native addon), nor can koffi, through which the inference function sets glibc's allocator
+ * for model loads (core/inference/allocator.ts).
+ */
+export const LAYER_MODULES = ['onnxruntime-node', 'koffi'] as const;
+
 /** What the native binding is built with (package.json "binary.napi_versions"). */
 const NAPI_DIR = join('bin', 'napi-v6');
 
@@ -49,7 +57,7 @@ export interface LayerBuild {
 }
 
 /**
- * Makes `dist/<arch>/nodejs/node_modules/{onnxruntime-node,onnxruntime-common}`. Unless `force`, an
+ * Makes `dist/<arch>/nodejs/node_modules/{onnxruntime-node,onnxruntime-common,koffi}`. Unless `force`, an
  * existing layer of the installed versions is kept, so `cdk synth` pays for the copy only once.
  * Safe to run concurrently (jest workers, a synth beside a test): each build goes to its own temporary
  * folder and is renamed into place, so a reader never sees half a layer.
@@ -62,16 +70,20 @@ export function buildLayer(arch: LayerArchitecture, options: { force?: boolean }
   const staging = join(DIST, `.staging-${arch}-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     const modules = join(staging, 'nodejs', 'node_modules');
-    copyPackage(sources.node, join(modules, 'onnxruntime-node'), (path) => {
-      if (!path.startsWith(`${NAPI_DIR}${sep}`) && path !== NAPI_DIR && path !== 'bin') return true;
-      // Only this architecture's Linux binaries: the other platforms' are most of the package's size.
-      const keep = join(NAPI_DIR, 'linux', NODE_ARCH[arch]);
-      return keep.startsWith(path) || path.startsWith(keep);
+    // Only this architecture's Linux binaries: the other platforms' are most of each package's size.
+    copyPackage(sources['onnxruntime-node'], join(modules, 'onnxruntime-node'), {
+      code: ['dist'],
+      binaries: join(NAPI_DIR, 'linux', NODE_ARCH[arch]),
     });
-    copyPackage(sources.common, join(modules, 'onnxruntime-common'), () => true);
-    const native = join(modules, 'onnxruntime-node', NAPI_DIR, 'linux', NODE_ARCH[arch]);
-    if (!existsSync(join(native, 'onnxruntime_binding.node'))) {
-      throw new Error(`the installed onnxruntime-node has no linux/${NODE_ARCH[arch]} binding`);
+    copyPackage(sources['onnxruntime-common'], join(modules, 'onnxruntime-common'), {
+      code: ['dist'],
+    });
+    copyPackage(sources.koffi, join(modules, 'koffi'), {
+      code: ['index.js'],
+      binaries: koffiBinaryDir(arch),
+    });
+    for (const binary of nativeBinaries(arch, modules)) {
+      if (!existsSync(binary)) throw new Error(`the installed packages have no ${binary}`);
     }
     // A concurrent build may have finished first; its layer is as good as ours, so leave it be.
     if (options.force || !isCurrent(arch, sources)) replace(dir, staging);
@@ -79,6 +91,31 @@ export function buildLayer(arch: LayerArchitecture, options: { force?: boolean }
     rmSync(staging, { recursive: true, force: true });
   }
   return { dir, built: true };
+}
+
+/** The native binaries a layer must hold, each package's for linux/<arch>. */
+function nativeBinaries(arch: LayerArchitecture, modules: string): string[] {
+  return [
+    join(
+      modules,
+      'onnxruntime-node',
+      NAPI_DIR,
+      'linux',
+      NODE_ARCH[arch],
+      'onnxruntime_binding.node',
+    ),
+    join(modules, 'koffi', koffiBinaryDir(arch), 'koffi.node'),
+  ];
+}
+
+/** Where koffi keeps its prebuilt binary for Linux (glibc) on an architecture. */
+function koffiBinaryDir(arch: LayerArchitecture): string {
+  return join('build', 'koffi', `linux_${NODE_ARCH[arch]}`);
+}
+
+/** Whether a path is on the way to `keep` or inside it. */
+function within(path: string, keep: string): boolean {
+  return keep === path || keep.startsWith(`${path}${sep}`) || path.startsWith(`${keep}${sep}`);
 }
 
 /** Total size of the files under a folder: what Lambda counts against its 250 MB unzipped limit. */
@@ -91,9 +128,16 @@ export function estimatedZipBytes(dir: string): number {
   return files(dir).reduce((sum, file) => sum + deflateRawSync(readFileSync(file)).byteLength, 0);
 }
 
+interface Source {
+  readonly dir: string;
+  readonly version: string | undefined;
+}
+
+/** The installed packages the layer copies, by name. */
 interface Sources {
-  readonly node: { readonly dir: string; readonly version: string | undefined };
-  readonly common: { readonly dir: string; readonly version: string | undefined };
+  readonly 'onnxruntime-node': Source;
+  readonly 'onnxruntime-common': Source;
+  readonly koffi: Source;
 }
 
 function installedPackages(): Sources {
@@ -102,41 +146,44 @@ function installedPackages(): Sources {
   const commonEntry = createRequire(join(nodeDir, 'package.json')).resolve('onnxruntime-common');
   const marker = `${sep}node_modules${sep}onnxruntime-common${sep}`;
   const commonDir = commonEntry.slice(0, commonEntry.lastIndexOf(marker) + marker.length - 1);
+  const koffiDir = dirname(require.resolve('koffi/package.json'));
   return {
-    node: { dir: nodeDir, version: versionOf(nodeDir) },
-    common: { dir: commonDir, version: versionOf(commonDir) },
+    'onnxruntime-node': { dir: nodeDir, version: versionOf(nodeDir) },
+    'onnxruntime-common': { dir: commonDir, version: versionOf(commonDir) },
+    koffi: { dir: koffiDir, version: versionOf(koffiDir) },
   };
 }
 
 function isCurrent(arch: LayerArchitecture, sources: Sources): boolean {
-  const node = layerPackageDir(arch, 'onnxruntime-node');
-  const common = layerPackageDir(arch, 'onnxruntime-common');
+  const modules = join(layerDir(arch), 'nodejs', 'node_modules');
   return (
-    existsSync(join(node, NAPI_DIR, 'linux', NODE_ARCH[arch], 'onnxruntime_binding.node')) &&
-    existsSync(join(common, 'package.json')) &&
-    versionOf(node) === sources.node.version &&
-    versionOf(common) === sources.common.version
+    nativeBinaries(arch, modules).every((binary) => existsSync(binary)) &&
+    Object.entries(sources).every(
+      ([name, source]) => versionOf(layerPackageDir(arch, name)) === source.version,
+    )
   );
 }
 
 /**
- * Copies package.json and dist/ (plus what `keep` allows of bin/), leaving out type declarations and
- * source maps: the layer only runs the code.
+ * Copies a package's package.json, license, `code` and the one folder of `binaries` it needs, leaving
+ * out type declarations and source maps: the layer only runs the code.
  */
 function copyPackage(
   from: { readonly dir: string },
   to: string,
-  keep: (relativePath: string) => boolean,
+  parts: { readonly code: readonly string[]; readonly binaries?: string },
 ): void {
+  const binaries = parts.binaries;
   cpSync(from.dir, to, {
     recursive: true,
     filter: (source) => {
       const path = relative(from.dir, source);
       if (path === '') return true;
-      const top = path.split(sep)[0];
-      if (top !== 'package.json' && top !== 'dist' && top !== 'bin') return false;
       if (/\.d\.ts$|\.map$/.test(path)) return false;
-      return keep(path);
+      const top = path.split(sep)[0] as string;
+      if (top === 'package.json' || /^LICEN[CS]E/i.test(top)) return true;
+      if (parts.code.includes(top)) return true;
+      return binaries !== undefined && within(path, binaries);
     },
   });
 }

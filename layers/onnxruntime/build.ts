@@ -1,5 +1,5 @@
-// `npm run build:layer [-- arm64|x86_64 ...]`: rebuilds the onnxruntime-node layer for each architecture
-// named (both by default) and reports its size against Lambda's 250 MB unzipped limit.
+// `npm run build:layer [-- arm64|x86_64 ...]`: rebuilds the layer (onnxruntime-node and koffi) for each
+// architecture named (both by default) and reports its size against Lambda's 250 MB unzipped limit.
 import { relative } from 'node:path';
 import {
   buildLayer,

@@ -34,12 +34,18 @@ function elfHeader(file: string): { magic: string; class64: boolean; machine: nu
   }
 }
 
+/** Each package's native files in a layer, checking that each holds one platform's only. */
 function nativeFiles(arch: 'arm64' | 'x86_64'): string[] {
-  const dir = join(layerPackageDir(arch, 'onnxruntime-node'), 'bin', 'napi-v6', 'linux');
-  const [platformArch, ...others] = readdirSync(dir);
-  expect(others).toEqual([]);
-  const native = join(dir, platformArch as string);
-  return readdirSync(native).map((name) => join(native, name));
+  const onePlatform = (dir: string) => {
+    const [platform, ...others] = readdirSync(dir);
+    expect(others).toEqual([]);
+    const native = join(dir, platform as string);
+    return readdirSync(native).map((name) => join(native, name));
+  };
+  return [
+    ...onePlatform(join(layerPackageDir(arch, 'onnxruntime-node'), 'bin', 'napi-v6', 'linux')),
+    ...onePlatform(join(layerPackageDir(arch, 'koffi'), 'build', 'koffi')),
+  ];
 }
 
 // Runs in a child process: jest's module registry would otherwise hand back node_modules' copy, and
@@ -53,11 +59,15 @@ const ort = createRequire(modules + '/')('onnxruntime-node');
   const session = await ort.InferenceSession.create(readFileSync(modelFile));
   const t = (v) => new ort.Tensor('float32', Float32Array.from(v), [v.length]);
   const out = await session.run({ a: t([1, 2, 3]), b: t([10, 20, 30]) });
+  const koffi = createRequire(modules + '/')('koffi');
+  const mallopt = koffi.load('libc.so.6').func('int mallopt(int, int)');
   const maps = readFileSync('/proc/self/maps', 'utf8').split('\\n')
-    .map((line) => line.split(/\\s+/)[5]).filter((p) => p && /onnxruntime.*(\\.node|\\.so[.0-9]*)$/.test(p));
+    .map((line) => line.split(/\\s+/)[5])
+    .filter((p) => p && /(onnxruntime|koffi).*(\\.node|\\.so[.0-9]*)$/.test(p));
   console.log(JSON.stringify({
     sum: Array.from(out.sum.data),
-    modules: Object.keys(require.cache).filter((p) => p.includes('onnxruntime')),
+    mallopt: mallopt(-3, 64 * 1024), // M_MMAP_THRESHOLD
+    modules: Object.keys(require.cache).filter((p) => /onnxruntime|koffi/.test(p)),
     natives: [...new Set(maps)],
   }));
 })().catch((error) => { console.error(error); process.exit(1); });
@@ -73,7 +83,7 @@ describe('onnxruntime layer', () => {
   }, 120_000);
   afterAll(() => rm(work, { recursive: true, force: true }));
 
-  it('runs a model with the x86_64 layer, loading onnxruntime only from the layer folder', async () => {
+  it('runs a model and sets glibc with the x86_64 layer, loading only from the layer folder', async () => {
     // Prepare
     const modelFile = join(work, 'add-sub.onnx');
     await writeFile(modelFile, addSubModel());
@@ -86,8 +96,14 @@ describe('onnxruntime layer', () => {
       env,
     });
     // Assess
-    const result = JSON.parse(stdout) as { sum: number[]; modules: string[]; natives: string[] };
+    const result = JSON.parse(stdout) as {
+      sum: number[];
+      mallopt: number;
+      modules: string[];
+      natives: string[];
+    };
     expect(result.sum).toEqual([11, 22, 33]);
+    expect(result.mallopt).toBe(1);
     expect(result.modules.length).toBeGreaterThan(0);
     const outside = [...result.modules, ...result.natives].filter(
       (path) => !path.startsWith(`${modules}${sep}`),
@@ -97,6 +113,7 @@ describe('onnxruntime layer', () => {
       expect.arrayContaining([
         expect.stringMatching(/linux\/x64\/libonnxruntime\.so\.1$/),
         expect.stringMatching(/linux\/x64\/onnxruntime_binding\.node$/),
+        expect.stringMatching(/koffi\/build\/koffi\/linux_x64\/koffi\.node$/),
       ]),
     );
   }, 60_000);
@@ -110,6 +127,7 @@ describe('onnxruntime layer', () => {
   it('ships only aarch64 ELF binaries in the arm64 layer', () => {
     const files = nativeFiles('arm64');
     expect(files.map((f) => f.slice(f.lastIndexOf(sep) + 1)).sort()).toEqual([
+      'koffi.node',
       'libonnxruntime.so.1',
       'onnxruntime_binding.node',
     ]);
