@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClients } from '../core/clients.js';
 import { loadConfig } from '../core/config.js';
+import { loadAllocator, loadMallopt } from '../core/inference/allocator.js';
 import { createRunner } from '../core/inference/runtime.js';
 import { readModelBytes, sha256Hex, writeModelBytes } from '../core/models/artifacts.js';
 import { startEmulators } from '../local/emulators.js';
@@ -67,8 +68,10 @@ async function fetchThenOpen(sizeMiB: number): Promise<void> {
 async function open(file: string): Promise<void> {
   const before = process.memoryUsage().rss;
   const bytes = await readFile(file);
+  // The C allocator set for the open as the inference function sets it (core/inference/allocator.ts).
+  const allocator = loadAllocator((await loadMallopt()).mallopt);
   const started = performance.now();
-  const runner = await createRunner(bytes, { intraOpThreads: 2 });
+  const runner = await allocator.opening(() => createRunner(bytes, { intraOpThreads: 2 }));
   const seconds = (performance.now() - started) / 1000;
   const after = process.memoryUsage().rss;
   const peak = process.resourceUsage().maxRSS * 1024;

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { createClients } from '../core/clients.js';
 import { loadConfig } from '../core/config.js';
+import { loadAllocator, loadMallopt } from '../core/inference/allocator.js';
 import * as endpoints from '../core/inference/endpoints.js';
 import { createServing, preloadModels } from '../core/inference/serving.js';
 import { NotFoundError } from '../core/oip/errors.js';
@@ -21,9 +22,16 @@ const clients = createClients(config);
 // Traced: every S3 and DynamoDB call becomes a subsegment of the request's trace.
 tracer?.captureAWSv3Client(clients.s3);
 tracer?.captureAWSv3Client(clients.ddb);
+// glibc's allocator set for model loads, so their freed buffers go back to the system (allocator.ts).
+const malloc = await loadMallopt();
+if (malloc.mallopt === undefined && process.platform === 'linux')
+  logger.warn('model loads run with the allocator defaults: memory may grow', {
+    reason: malloc.reason,
+  });
 const serving = createServing(config, clients, {
   onCacheEvent: observeCache,
   traceLoad: traced,
+  allocator: loadAllocator(malloc.mallopt),
   onStale: (model, error) =>
     logger.warn('registry unreachable: serving last known records', {
       model,

@@ -3,12 +3,13 @@ import { type Config, required } from '../config.js';
 import { type ArtifactDeps, readModelBytes } from '../models/artifacts.js';
 import type { ModelVersion } from '../models/schemas.js';
 import { OipError, UnavailableError } from '../oip/errors.js';
+import { type LoadAllocator, loadAllocator } from './allocator.js';
 import { ModelCatalog } from './catalog.js';
 import type { ServingDeps } from './endpoints.js';
 import { createRunner, type Runner } from './runtime.js';
 import { type CacheEvent, SessionCache } from './sessions.js';
 
-/** What the adapter around the serving path may observe; all optional, so core stays plain. */
+/** What the adapter may observe of the serving path, or add around it; all optional, so core stays plain. */
 export interface ServingHooks {
   /** Session cache events: loads, failures, evictions (and per-request hits and misses). */
   readonly onCacheEvent?: (event: CacheEvent) => void;
@@ -16,6 +17,8 @@ export interface ServingHooks {
   readonly onStale?: (model: string, error: unknown) => void;
   /** Wraps each model load, e.g. in a trace subsegment. */
   readonly traceLoad?: <T>(name: string, work: () => Promise<T>) => Promise<T>;
+  /** Runs each phase of a model load with the C allocator set for it (allocator.ts). */
+  readonly allocator?: LoadAllocator;
 }
 
 /** Builds the serving path's dependencies from config and clients: once per container or process. */
@@ -26,8 +29,10 @@ export function createServing(
 ): ServingDeps {
   const registry = { ddb: clients.ddb, modelsTable: required(config, 'modelsTable') };
   const artifacts = { s3: clients.s3, modelBucket: required(config, 'modelBucket') };
-  const load = loadModel(artifacts, (bytes) =>
-    createRunner(bytes, { intraOpThreads: config.intraOpThreads }),
+  const load = loadModel(
+    artifacts,
+    (bytes) => createRunner(bytes, { intraOpThreads: config.intraOpThreads }),
+    hooks.allocator ?? loadAllocator(undefined),
   );
   return {
     registry,
@@ -98,12 +103,18 @@ export async function preloadModels(
 }
 
 /** Fetches a version's bytes (sha256-verified) and opens a session; any failure is a 503 that says why. */
-function loadModel(artifacts: ArtifactDeps, open: (bytes: Uint8Array) => Promise<Runner>) {
+function loadModel(
+  artifacts: ArtifactDeps,
+  open: (bytes: Uint8Array) => Promise<Runner>,
+  allocator: LoadAllocator,
+) {
   return async (version: ModelVersion): Promise<Runner> => {
     const what = `model '${version.name}' version ${version.version}`;
     let bytes: Buffer;
     try {
-      bytes = await readModelBytes(artifacts, version.objectKey, version.size, version.sha256);
+      bytes = await allocator.fetching(() =>
+        readModelBytes(artifacts, version.objectKey, version.size, version.sha256),
+      );
     } catch (error) {
       if (error instanceof OipError) throw error;
       throw new UnavailableError(
@@ -114,7 +125,7 @@ function loadModel(artifacts: ArtifactDeps, open: (bytes: Uint8Array) => Promise
       );
     }
     try {
-      return await open(bytes);
+      return await allocator.opening(() => open(bytes));
     } catch (error) {
       throw new UnavailableError(`${what} cannot be loaded: ${(error as Error).message}`, {
         cause: error,

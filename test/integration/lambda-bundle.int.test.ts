@@ -37,7 +37,7 @@ for (const event of events) {
   answers.push(await inference(event, context));
 }
 const natives = readFileSync('/proc/self/maps', 'utf8').split('\\n').map((l) => l.split(/\\s+/)[5])
-  .filter((p) => p && /libonnxruntime\\.so/.test(p));
+  .filter((p) => p && /libonnxruntime\\.so|koffi\\.node/.test(p));
 console.log('RESULT ' + JSON.stringify({ allowed, refused, answers, natives: [...new Set(natives)] }));
 `;
 
@@ -156,6 +156,15 @@ describe('the synthesized Lambda bundles (x86_64), run locally with the synthesi
     expect(result.natives.length).toBeGreaterThan(0);
     for (const path of result.natives) expect(path.startsWith(maas.assembly.directory)).toBe(true);
     expect(result.natives.some((p) => p.includes('/linux/x64/'))).toBe(true);
+  });
+
+  it("sets glibc's allocator for model loads through the layer's koffi", () => {
+    expect(result.natives).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/koffi\/build\/koffi\/linux_x64\/koffi\.node$/),
+      ]),
+    );
+    expect(output).not.toMatch(/allocator defaults/);
   });
 
   it('runs the authorizer bundle: Allow for a valid key, "Unauthorized" for a wrong one', () => {
