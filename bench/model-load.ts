@@ -1,11 +1,14 @@
 // How long a cold model load takes, and how much memory it needs: the numbers behind README's "Model
-// size" guidance. `npx tsx bench/model-load.ts [MiB]` (default 200):
-//   1. fetch: the bytes through readModelBytes (8 MiB ranges, 8 in flight, sha256-checked) from s3rver
-//   2. open:  a fresh process opens the session from those bytes and reports its peak memory
+// size" guidance. `npx tsx bench/model-load.ts [MiB]` (default 200). The parent runs s3rver and stores
+// the model; a fresh process then loads it as the inference function does, with the C allocator set
+// for each phase (core/inference/allocator.ts):
+//   1. fetch: the bytes through readModelBytes (8 MiB ranges, 8 in flight, sha256-checked), three times
+//   2. open:  the session from those bytes, with the process's peak memory
 // Locally the store is s3rver on loopback, so step 1 measures maas's own overhead (ranges, copy,
-// sha256), not S3's bandwidth: README turns that into an estimate for Lambda.
-import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+// sha256, mapping buffers), not S3's bandwidth: README turns that into an estimate for Lambda.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,42 +23,41 @@ import { largeModel } from '../tools/onnx-models.js';
 
 const MiB = 1024 * 1024;
 const mib = (bytes: number) => `${(bytes / MiB).toFixed(0)} MiB`;
+const KEY = 'models/bench/model.onnx';
 
-if (process.argv[2] === '--open') {
-  await open(process.argv[3] as string);
+if (process.argv[2] === '--fetch' || process.argv[2] === '--load') {
+  await child(process.argv[2], Number(process.argv[3]), process.argv[4] as string);
 } else {
-  await fetchThenOpen(Number(process.argv[2] ?? 200));
+  await store(Number(process.argv[2] ?? 200));
 }
 
-async function fetchThenOpen(sizeMiB: number): Promise<void> {
+async function store(sizeMiB: number): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'maas-bench-'));
   const emulators = await startEmulators({ dataDir: dir, persist: false });
-  const clients = createClients(loadConfig(localEnv(emulators)));
+  const env = localEnv(emulators);
+  const clients = createClients(loadConfig(env));
   try {
     await seed(clients);
     const bytes = largeModel(sizeMiB * MiB);
     const sha256 = sha256Hex(bytes);
     const deps = { s3: clients.s3, modelBucket: LOCAL_RESOURCES.modelBucket };
-    await writeModelBytes(deps, 'models/bench/model.onnx', bytes, sha256);
+    await writeModelBytes(deps, KEY, bytes, sha256);
     console.log(`model: ${mib(bytes.byteLength)} (${bytes.byteLength} bytes)`);
-    for (let run = 1; run <= 3; run++) {
-      const started = performance.now();
-      const read = await readModelBytes(deps, 'models/bench/model.onnx', bytes.byteLength, sha256);
-      const seconds = (performance.now() - started) / 1000;
-      console.log(
-        `fetch ${run}: ${seconds.toFixed(2)} s (${(read.byteLength / MiB / seconds).toFixed(0)} MiB/s)`,
-      );
-    }
     const hashStarted = performance.now();
     sha256Hex(bytes);
     console.log(`sha256 alone: ${((performance.now() - hashStarted) / 1000).toFixed(2)} s`);
-    const file = join(dir, 'model.onnx');
-    await writeFile(file, bytes);
     const self = fileURLToPath(import.meta.url);
-    const child = spawnSync(process.execPath, ['--import', 'tsx', self, '--open', file], {
-      stdio: 'inherit',
-    });
-    if (child.status !== 0) throw new Error(`the open step failed (${child.status})`);
+    // Fetch timings, then one load's memory, each in a fresh process. Not spawnSync: s3rver, in this
+    // process, must keep serving meanwhile.
+    for (const step of ['--fetch', '--load']) {
+      const started = spawn(
+        process.execPath,
+        ['--import', 'tsx', self, step, String(bytes.byteLength), sha256],
+        { stdio: 'inherit', env: { ...process.env, ...env } },
+      );
+      const [code] = (await once(started, 'exit')) as [number | null];
+      if (code !== 0) throw new Error(`${step} failed (${code})`);
+    }
   } finally {
     clients.s3.destroy();
     clients.dynamodb.destroy();
@@ -64,20 +66,40 @@ async function fetchThenOpen(sizeMiB: number): Promise<void> {
   }
 }
 
-/** In its own process, so the peak resident memory is the session's and not the emulator's. */
-async function open(file: string): Promise<void> {
-  const before = process.memoryUsage().rss;
-  const bytes = await readFile(file);
-  // The C allocator set for the open as the inference function sets it (core/inference/allocator.ts).
+/**
+ * `--fetch`: three fetches, timed. `--load`: one fetch and the open, as a cold function loads a model,
+ * with the process's peak memory: in a process of its own, so it is the load's and not the emulator's.
+ */
+async function child(step: string, size: number, sha256: string): Promise<void> {
+  const clients = createClients(loadConfig(process.env));
+  const deps = { s3: clients.s3, modelBucket: LOCAL_RESOURCES.modelBucket };
   const allocator = loadAllocator((await loadMallopt()).mallopt);
-  const started = performance.now();
-  const runner = await allocator.opening(() => createRunner(bytes, { intraOpThreads: 2 }));
-  const seconds = (performance.now() - started) / 1000;
-  const after = process.memoryUsage().rss;
-  const peak = process.resourceUsage().maxRSS * 1024;
-  console.log(
-    `open: ${seconds.toFixed(2)} s; resident before ${mib(before)}, with the session ${mib(after)}, ` +
-      `peak ${mib(peak)} (${(((peak - before) / bytes.byteLength) * 100).toFixed(0)}% of the model over the baseline)`,
-  );
-  await runner.release();
+  const before = process.memoryUsage().rss;
+  const fetch = async () => {
+    const started = performance.now();
+    const bytes = await allocator.fetching(() => readModelBytes(deps, KEY, size, sha256));
+    return { bytes, seconds: (performance.now() - started) / 1000 };
+  };
+  if (step === '--fetch') {
+    for (let run = 1; run <= 3; run++) {
+      const { seconds } = await fetch();
+      console.log(
+        `fetch ${run}: ${seconds.toFixed(2)} s (${(size / MiB / seconds).toFixed(0)} MiB/s)`,
+      );
+    }
+  } else {
+    const { bytes } = await fetch();
+    const started = performance.now();
+    const runner = await allocator.opening(() => createRunner(bytes, { intraOpThreads: 2 }));
+    const seconds = (performance.now() - started) / 1000;
+    const after = process.memoryUsage().rss;
+    const peak = process.resourceUsage().maxRSS * 1024;
+    console.log(
+      `open: ${seconds.toFixed(2)} s; resident before ${mib(before)}, with the session ${mib(after)}, ` +
+        `peak ${mib(peak)} (${(((peak - before) / size) * 100).toFixed(0)}% of the model over the baseline)`,
+    );
+    await runner.release();
+  }
+  clients.s3.destroy();
+  clients.dynamodb.destroy();
 }

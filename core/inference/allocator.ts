@@ -6,7 +6,8 @@
 // the process kept two to three times its models' size (docs/benchmarks.md). So while bytes arrive,
 // every block of 64 KiB or more gets its own mapping, unmapped when freed; while onnxruntime opens the
 // model, every block of 1 MiB or more (mapping its smaller blocks too made opening Silero 15-35%
-// slower). Between loads the threshold is glibc's own ceiling, so large requests' buffers reuse heap
+// slower). glibc maps a block only when no free heap memory fits it, so loads still reuse what is free
+// first. Between loads the threshold is glibc's own ceiling, so large requests' buffers reuse heap
 // memory instead of being mapped and zeroed anew each time.
 
 /** glibc's mallopt(3): returns 1 on success, 0 on error. */

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Principal } from '../../core/auth/api-keys.js';
+import type { LoadAllocator } from '../../core/inference/allocator.js';
 import { infer } from '../../core/inference/endpoints.js';
+import type { Runner } from '../../core/inference/runtime.js';
 import { createServing } from '../../core/inference/serving.js';
 import type { CacheEvent } from '../../core/inference/sessions.js';
 import { pushModel } from '../../core/models/push.js';
@@ -57,6 +59,32 @@ describe('serving path (real onnxruntime, local emulators)', () => {
     expect(events.filter((e) => e.type === 'loaded')).toHaveLength(1);
     expect(events.filter((e) => e.type === 'miss')).toHaveLength(1);
     expect(events.filter((e) => e.type === 'hit')).toHaveLength(49);
+  });
+
+  it("reads a model's bytes in the allocator's fetching phase and opens it in its opening phase", async () => {
+    // Prepare: an allocator that records what runs in each phase
+    const counts = countCalls(store);
+    const phases: string[] = [];
+    const allocator: LoadAllocator = {
+      async fetching(work) {
+        const s3Before = counts.s3;
+        const result = await work();
+        phases.push(`fetching: ${counts.s3 - s3Before} S3 call(s)`);
+        return result;
+      },
+      async opening(work) {
+        const result = await work();
+        const { signature } = result as Runner;
+        phases.push(`opening: ${signature.inputs.map((i) => i.name).join(',')}`);
+        return result;
+      },
+    };
+    const serving = createServing(store.config, store.clients, { allocator });
+    // Act
+    const result = await infer(serving, anyone, { name: 'vad' }, vadRequest);
+    // Assess
+    expect(result.outputs[0]?.name).toBe('output');
+    expect(phases).toEqual(['fetching: 1 S3 call(s)', 'opening: input,state,sr']);
   });
 
   it('makes no S3 or DynamoDB call per request once a model is warm', async () => {
