@@ -43,6 +43,8 @@ export async function buildBundles(): Promise<Bundles> {
   const cache = join(ROOT, 'node_modules', '.cache');
   await mkdir(cache, { recursive: true });
   const dir = await mkdtemp(join(cache, 'maas-bench-'));
+  const remove = () => rm(dir, { recursive: true, force: true });
+  // A failed build (a syntax error in the code measured) leaves no folder behind either.
   await build({
     ...LAMBDA_BUNDLING,
     entryPoints: {
@@ -53,6 +55,9 @@ export async function buildBundles(): Promise<Bundles> {
       'memory-raw': join(ROOT, 'bench', 'children', 'memory-raw.ts'),
     },
     outdir: dir,
+  }).catch(async (error: unknown) => {
+    await remove();
+    throw error;
   });
   const file = (name: string) => join(dir, `${name}.mjs`);
   return {
@@ -61,6 +66,6 @@ export async function buildBundles(): Promise<Bundles> {
     coldRaw: file('cold-raw'),
     memoryMaas: file('memory-maas'),
     memoryRaw: file('memory-raw'),
-    remove: () => rm(dir, { recursive: true, force: true }),
+    remove,
   };
 }
