@@ -15,8 +15,9 @@ export const LAMBDA_ARCHITECTURE = {
 
 /**
  * onnxruntime-node (and koffi, for the allocator's settings) as a Lambda layer
- * (`/opt/nodejs/node_modules`, which the Node runtime resolves), because native addons cannot be bundled. The layer is built from the installed package on first
- * synth (and again when that package changes), so a fresh clone synthesizes after `npm ci` alone.
+ * (`/opt/nodejs/node_modules`, which the Node runtime resolves), because native addons cannot be
+ * bundled. The layer is built from the installed packages on first synth (and again when they
+ * change), so a fresh clone synthesizes after `npm ci` alone.
  */
 export class OnnxLayer extends Construct {
   public readonly layer: LayerVersion;

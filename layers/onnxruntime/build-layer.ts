@@ -27,15 +27,42 @@ const NODE_ARCH = { arm64: 'arm64', x86_64: 'x64' } as const satisfies Record<
   string
 >;
 
-/**
- * The packages the layer provides, which function bundles leave out: onnxruntime-node cannot be
- * bundled (native addon), nor can koffi, through which the inference function sets glibc's allocator
- * for model loads (core/inference/allocator.ts).
- */
-export const LAYER_MODULES = ['onnxruntime-node', 'koffi'] as const;
-
-/** What the native binding is built with (package.json "binary.napi_versions"). */
+/** What onnxruntime-node's binding is built with (package.json "binary.napi_versions"). */
 const NAPI_DIR = join('bin', 'napi-v6');
+
+interface LayerPackage {
+  /** Top-level files and folders of the package that the layer keeps whole (with package.json). */
+  readonly code: readonly string[];
+  /** The one folder of native binaries kept, and the binary in it the layer cannot work without. */
+  readonly native?: (arch: LayerArchitecture) => { readonly dir: string; readonly binary: string };
+}
+
+/**
+ * What the layer holds of each package. onnxruntime-node cannot be bundled (native addon), nor can
+ * koffi, through which the inference function sets glibc's allocator for model loads
+ * (core/inference/allocator.ts); onnxruntime-common comes with onnxruntime-node.
+ */
+const PACKAGES = {
+  'onnxruntime-node': {
+    code: ['dist'],
+    native: (arch) => ({
+      dir: join(NAPI_DIR, 'linux', NODE_ARCH[arch]),
+      binary: 'onnxruntime_binding.node',
+    }),
+  },
+  'onnxruntime-common': { code: ['dist'] },
+  koffi: {
+    code: ['index.js'],
+    native: (arch) => ({
+      dir: join('build', 'koffi', `linux_${NODE_ARCH[arch]}`),
+      binary: 'koffi.node',
+    }),
+  },
+} as const satisfies Record<string, LayerPackage>;
+type PackageName = keyof typeof PACKAGES;
+
+/** The packages the layer provides, which function bundles leave out. */
+export const LAYER_MODULES = Object.keys(PACKAGES) as PackageName[];
 
 const DIST = fileURLToPath(new URL('./dist/', import.meta.url));
 const require = createRequire(import.meta.url);
@@ -70,18 +97,8 @@ export function buildLayer(arch: LayerArchitecture, options: { force?: boolean }
   const staging = join(DIST, `.staging-${arch}-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     const modules = join(staging, 'nodejs', 'node_modules');
-    // Only this architecture's Linux binaries: the other platforms' are most of each package's size.
-    copyPackage(sources['onnxruntime-node'], join(modules, 'onnxruntime-node'), {
-      code: ['dist'],
-      binaries: join(NAPI_DIR, 'linux', NODE_ARCH[arch]),
-    });
-    copyPackage(sources['onnxruntime-common'], join(modules, 'onnxruntime-common'), {
-      code: ['dist'],
-    });
-    copyPackage(sources.koffi, join(modules, 'koffi'), {
-      code: ['index.js'],
-      binaries: koffiBinaryDir(arch),
-    });
+    for (const name of LAYER_MODULES)
+      copyPackage(sources[name].dir, arch, join(modules, name), name);
     for (const binary of nativeBinaries(arch, modules)) {
       if (!existsSync(binary)) throw new Error(`the installed packages have no ${binary}`);
     }
@@ -95,22 +112,11 @@ export function buildLayer(arch: LayerArchitecture, options: { force?: boolean }
 
 /** The native binaries a layer must hold, each package's for linux/<arch>. */
 function nativeBinaries(arch: LayerArchitecture, modules: string): string[] {
-  return [
-    join(
-      modules,
-      'onnxruntime-node',
-      NAPI_DIR,
-      'linux',
-      NODE_ARCH[arch],
-      'onnxruntime_binding.node',
-    ),
-    join(modules, 'koffi', koffiBinaryDir(arch), 'koffi.node'),
-  ];
-}
-
-/** Where koffi keeps its prebuilt binary for Linux (glibc) on an architecture. */
-function koffiBinaryDir(arch: LayerArchitecture): string {
-  return join('build', 'koffi', `linux_${NODE_ARCH[arch]}`);
+  return LAYER_MODULES.flatMap((name) => {
+    const layerPackage: LayerPackage = PACKAGES[name];
+    const native = layerPackage.native?.(arch);
+    return native === undefined ? [] : [join(modules, name, native.dir, native.binary)];
+  });
 }
 
 /** Whether a path is on the way to `keep` or inside it. */
@@ -134,11 +140,7 @@ interface Source {
 }
 
 /** The installed packages the layer copies, by name. */
-interface Sources {
-  readonly 'onnxruntime-node': Source;
-  readonly 'onnxruntime-common': Source;
-  readonly koffi: Source;
-}
+type Sources = Record<PackageName, Source>;
 
 function installedPackages(): Sources {
   const nodeDir = dirname(require.resolve('onnxruntime-node/package.json'));
@@ -165,25 +167,23 @@ function isCurrent(arch: LayerArchitecture, sources: Sources): boolean {
 }
 
 /**
- * Copies a package's package.json, license, `code` and the one folder of `binaries` it needs, leaving
- * out type declarations and source maps: the layer only runs the code.
+ * Copies what the layer keeps of a package (PACKAGES): package.json, its license, its code and only
+ * this architecture's Linux binaries, whose other platforms are most of the package's size. Type
+ * declarations and source maps stay out: the layer only runs the code.
  */
-function copyPackage(
-  from: { readonly dir: string },
-  to: string,
-  parts: { readonly code: readonly string[]; readonly binaries?: string },
-): void {
-  const binaries = parts.binaries;
-  cpSync(from.dir, to, {
+function copyPackage(from: string, arch: LayerArchitecture, to: string, name: PackageName): void {
+  const layerPackage: LayerPackage = PACKAGES[name];
+  const native = layerPackage.native?.(arch);
+  cpSync(from, to, {
     recursive: true,
     filter: (source) => {
-      const path = relative(from.dir, source);
+      const path = relative(from, source);
       if (path === '') return true;
       if (/\.d\.ts$|\.map$/.test(path)) return false;
       const top = path.split(sep)[0] as string;
       if (top === 'package.json' || /^LICEN[CS]E/i.test(top)) return true;
-      if (parts.code.includes(top)) return true;
-      return binaries !== undefined && within(path, binaries);
+      if (layerPackage.code.includes(top)) return true;
+      return native !== undefined && within(path, native.dir);
     },
   });
 }
