@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
@@ -32,6 +32,61 @@ function elfHeader(file: string): { magic: string; class64: boolean; machine: nu
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * The symbol versions an ELF64 little-endian binary needs from its libraries (its SHT_GNU_verneed
+ * section), e.g. GLIBC_2.17 or GLIBCXX_3.4.22: what the system it runs on must provide.
+ */
+function neededVersions(file: string): string[] {
+  const elf = readFileSync(file);
+  const sectionsAt = Number(elf.readBigUInt64LE(0x28));
+  const sectionSize = elf.readUInt16LE(0x3a);
+  const sections = Array.from({ length: elf.readUInt16LE(0x3c) }, (_, i) => {
+    const at = sectionsAt + i * sectionSize;
+    return {
+      type: elf.readUInt32LE(at + 4),
+      offset: Number(elf.readBigUInt64LE(at + 0x18)),
+      link: elf.readUInt32LE(at + 0x28),
+      info: elf.readUInt32LE(at + 0x2c),
+    };
+  });
+  const verneed = sections.find((section) => section.type === 0x6ffffffe);
+  if (verneed === undefined) return [];
+  const strings = sections[verneed.link]?.offset ?? 0;
+  const name = (at: number) => elf.toString('latin1', at, elf.indexOf(0, at));
+  const versions: string[] = [];
+  let entry = verneed.offset;
+  for (let i = 0; i < verneed.info; i++) {
+    let aux = entry + elf.readUInt32LE(entry + 8);
+    for (let j = 0; j < elf.readUInt16LE(entry + 2); j++) {
+      versions.push(name(strings + elf.readUInt32LE(aux + 8)));
+      aux += elf.readUInt32LE(aux + 12);
+    }
+    entry += elf.readUInt32LE(entry + 12);
+  }
+  return versions;
+}
+
+/** The newest of a library's versions (GLIBC_2.17 and GLIBC_2.34: [2, 34]) among `versions`. */
+function newest(versions: readonly string[], library: string): number[] {
+  return versions
+    .filter((v) => v.startsWith(`${library}_`))
+    .map((v) =>
+      v
+        .slice(library.length + 1)
+        .split('.')
+        .map(Number),
+    )
+    .reduce((a, b) => (compareVersions(a, b) >= 0 ? a : b), [0]);
+}
+
+function compareVersions(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
 }
 
 /** Each package's native files in a layer, checking that each holds one platform's only. */
@@ -133,6 +188,19 @@ describe('onnxruntime layer', () => {
     ]);
     for (const file of files) {
       expect(elfHeader(file)).toEqual({ magic: '\x7fELF', class64: true, machine: EM_AARCH64 });
+    }
+  });
+
+  it("needs no newer glibc or libstdc++ than Lambda's nodejs22.x (Amazon Linux 2023) has", () => {
+    // Amazon Linux 2023: glibc 2.34, GCC 11's libstdc++ (GLIBCXX_3.4.29, CXXABI_1.3.13).
+    for (const arch of ['arm64', 'x86_64'] as const) {
+      for (const file of nativeFiles(arch)) {
+        const versions = neededVersions(file);
+        expect(versions.length).toBeGreaterThan(0);
+        expect(compareVersions(newest(versions, 'GLIBC'), [2, 34])).toBeLessThanOrEqual(0);
+        expect(compareVersions(newest(versions, 'GLIBCXX'), [3, 4, 29])).toBeLessThanOrEqual(0);
+        expect(compareVersions(newest(versions, 'CXXABI'), [1, 3, 13])).toBeLessThanOrEqual(0);
+      }
     }
   });
 
