@@ -24,9 +24,9 @@ tracer?.captureAWSv3Client(clients.s3);
 tracer?.captureAWSv3Client(clients.ddb);
 // glibc's allocator set for model loads, so their freed buffers go back to the system (allocator.ts).
 const malloc = await loadMallopt();
-if (malloc.mallopt === undefined && process.platform === 'linux')
+if (malloc.mallopt === undefined && malloc.missing !== undefined)
   logger.warn('model loads run with the allocator defaults: memory may grow', {
-    reason: malloc.reason,
+    reason: malloc.missing,
   });
 const serving = createServing(config, clients, {
   onCacheEvent: observeCache,

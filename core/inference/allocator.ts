@@ -77,17 +77,18 @@ export function loadAllocator(mallopt: Mallopt | undefined): LoadAllocator {
 }
 
 /**
- * glibc's mallopt through koffi, which the function's layer ships beside onnxruntime-node. Where it
- * cannot be had (macOS, musl, no koffi) it says why, and loads run with the allocator's defaults.
+ * glibc's mallopt through koffi, which the function's layer ships beside onnxruntime-node. Off Linux
+ * there is none to have; on Linux without it (musl, no koffi) `missing` says why. Either way loads
+ * run with the allocator's defaults.
  */
 export async function loadMallopt(): Promise<
-  { readonly mallopt: Mallopt } | { readonly mallopt: undefined; readonly reason: string }
+  { readonly mallopt: Mallopt } | { readonly mallopt: undefined; readonly missing?: string }
 > {
-  if (process.platform !== 'linux') return { mallopt: undefined, reason: 'not Linux' };
+  if (process.platform !== 'linux') return { mallopt: undefined };
   try {
     const { default: koffi } = await import('koffi');
     return { mallopt: koffi.load('libc.so.6').func('int mallopt(int, int)') as Mallopt };
   } catch (error) {
-    return { mallopt: undefined, reason: error instanceof Error ? error.message : String(error) };
+    return { mallopt: undefined, missing: error instanceof Error ? error.message : String(error) };
   }
 }

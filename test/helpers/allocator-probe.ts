@@ -36,7 +36,7 @@ const mapped = (bytes: number) => {
 const MiB = 1024 * 1024;
 const byDefault = mapped(4 * MiB);
 const malloc = await loadMallopt();
-if (malloc.mallopt === undefined) throw new Error(`no mallopt: ${malloc.reason}`);
+if (malloc.mallopt === undefined) throw new Error(`no mallopt: ${malloc.missing}`);
 const serving = malloc.mallopt(M_MMAP_THRESHOLD, SERVING_MMAP_THRESHOLD);
 const whileServing = mapped(4 * MiB);
 const fetching = malloc.mallopt(M_MMAP_THRESHOLD, FETCHING_MMAP_THRESHOLD);
