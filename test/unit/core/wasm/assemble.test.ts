@@ -1,0 +1,66 @@
+import { describe, expect, it } from '@jest/globals';
+import wabtInit from 'wabt';
+import { SCANNER_WAT } from '../../../../core/oip/number-scan.js';
+import { assembleWat, instantiateWat } from '../../../../core/wasm/assemble.js';
+
+const wabt = await wabtInit();
+const wabtBytes = (text: string) =>
+  Buffer.from(wabt.parseWat('test.wat', text).toBinary({}).buffer);
+
+// Flat and folded forms, if/else, a constant global, f64 constants, offsets and a second function.
+const SAMPLE = `
+(module
+  (memory (export "mem") 2)
+  (global $base i32 (i32.const 64))
+  (global $hits (export "hits") (mut i64) (i64.const -1))
+  (func $twice (param f64) (result f64)
+    local.get 0
+    f64.const 2.5e-1
+    f64.div)
+  (func (export "sum") (param $n i32) (result f64) (local $i i32) (local $acc f64) (local $b i64)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (if (i32.and (local.get $i) (i32.const 1))
+          (then (local.set $acc (f64.add (local.get $acc) (f64.convert_i32_u (local.get $i)))))
+          (else (local.set $acc (f64.sub (local.get $acc) (f64.const 0.5)))))
+        (i32.store8 offset=3 (global.get $base) (local.get $i))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+    (global.set $hits (i64.add (global.get $hits) (i64.const 0xFFFFFFFFFF)))
+    i32.const 0
+    if
+      f64.const -1
+      local.set $acc
+    end
+    (f64.add (local.get $acc) (f64.load align=4 (i32.const 0))))
+)`;
+
+describe('assembleWat', () => {
+  it("assembles the number scanner to the very bytes wabt's wat2wasm gives", () => {
+    expect(Buffer.from(assembleWat(SCANNER_WAT))).toEqual(wabtBytes(SCANNER_WAT));
+  });
+
+  it('assembles flat and folded instructions, globals, offsets and several functions as wabt does', () => {
+    const bytes = assembleWat(SAMPLE);
+    expect(Buffer.from(bytes)).toEqual(wabtBytes(SAMPLE));
+    const { sum, hits, mem } = instantiateWat(SAMPLE) as {
+      sum: (n: number) => number;
+      hits: { value: bigint };
+      mem: { buffer: ArrayBuffer };
+    };
+    expect(sum(5)).toBe(1 + 3 - 0.5 * 3);
+    expect(hits.value).toBe(0xffffffffffn - 1n);
+    expect(new Uint8Array(mem.buffer)[67]).toBe(4);
+  });
+
+  it.each([
+    ['an unknown instruction', '(module (func (i32.frobnicate)))', /unsupported instruction/],
+    ['an unknown label', '(module (func (br $nowhere)))', /unknown label/],
+    ['an unknown local', '(module (func (local.get $x) drop))', /unknown local/],
+    ['unbalanced parentheses', '(module (func)', /unbalanced/],
+    ['two modules', '(module) (module)', /one \(module/],
+  ])('refuses %s', (_, text, error) => {
+    expect(() => assembleWat(text)).toThrow(error);
+  });
+});
