@@ -124,6 +124,28 @@ describe('parseInferJson', () => {
     expect((data as TensorNumbers).exact).toBe(true);
   });
 
+  it("scans a large body's data into the numbers JSON.parse gives, nested or flat", () => {
+    // Over 64 KiB, flat data goes through the WebAssembly scanner; nested data stays here.
+    const values = Array.from({ length: 20_000 }, (_, i) =>
+      Math.fround(Math.sin(i) * 10 ** (i % 9)),
+    );
+    for (const data of [values, [values.slice(0, 10_000), values.slice(10_000)]]) {
+      const text = JSON.stringify({
+        inputs: [
+          { name: 'x', data },
+          { name: 'y', data: [1, 2] },
+        ],
+      });
+      const { inputs } = parseInferJson(Buffer.from(text)) as { inputs: { data: TensorNumbers }[] };
+      // 17-digit decimals are rounded twice, within 1e-14, and come back as the very floats written.
+      inputs[0]!.data.values.forEach((v, i) => {
+        expect(Math.abs(v - values[i]!)).toBeLessThanOrEqual(Math.abs(values[i]!) * 1e-14);
+      });
+      expect(inputs[0]!.data.toFloat32()).toEqual(Float32Array.from(values));
+      expect(Array.from(inputs[1]!.data.values)).toEqual([1, 2]);
+    }
+  });
+
   it('flattens nested numeric data, as the decoder flattens nested arrays', () => {
     const data = scannedData('[[1, 2], [], [[3]]]') as TensorNumbers;
     expect(Array.from(data.values)).toEqual([1, 2, 3]);

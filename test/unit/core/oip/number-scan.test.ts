@@ -1,0 +1,117 @@
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { loadDocument } from '../../../../core/oip/number-scan.js';
+
+/** Scans `[...]` placed after some leading text, as an input's data sits inside a request. */
+function scan(array: string) {
+  const bytes = Buffer.from(`{"data":${array}}`, 'latin1');
+  const document = loadDocument(bytes);
+  if (document === undefined)
+    throw new Error('WebAssembly is available on every runtime maas supports');
+  const scanned = document.scan(8);
+  if (scanned !== undefined) expect(bytes[scanned.end]).toBe(0x7d); // just after the array
+  return scanned;
+}
+
+// Numbers as clients write them: FP32 values as 17-digit decimals, and every shape JSON allows.
+const numberText = fc.oneof(
+  fc.float({ noNaN: true, noDefaultInfinity: true }).map((v) => JSON.stringify(v)),
+  fc.double({ noNaN: true, noDefaultInfinity: true }).map((v) => JSON.stringify(v)),
+  fc.integer().map(String),
+  fc.stringMatching(/^-?(0|[1-9]\d{0,20})(\.\d{1,22})?([eE][+-]?\d{1,3})?$/),
+);
+
+describe('the WebAssembly number scanner', () => {
+  it('gives the doubles JSON.parse gives, or marks them approximate within 1e-14, or gives up', () => {
+    fc.assert(
+      fc.property(
+        fc.array(numberText, { minLength: 1, maxLength: 30 }),
+        fc.boolean(),
+        (texts, spaced) => {
+          const text = spaced ? `[ ${texts.join(' ,\n\t')} ]` : `[${texts.join(',')}]`;
+          const scanned = scan(text);
+          if (scanned === undefined) return;
+          const expected = JSON.parse(text) as number[];
+          expect(scanned.values).toHaveLength(expected.length);
+          scanned.values.forEach((v, i) => {
+            const want = expected[i]!;
+            if (scanned.exact) expect(Object.is(v, want)).toBe(true);
+            else if (!Object.is(v, want))
+              expect(Math.abs(v - want)).toBeLessThanOrEqual(Math.abs(want) * 1e-14);
+          });
+        },
+      ),
+      { numRuns: Number(process.env.RUNS ?? 1000) },
+    );
+  });
+
+  it('takes the numbers clients send for FP32 tensors without giving up', () => {
+    fc.assert(
+      fc.property(
+        // Down to 1e-28: 17 digits after the point and e-28 is as far as it goes (a power of 1e-44).
+        fc.array(
+          fc
+            .float({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 })
+            .filter((v) => v === 0 || Math.abs(v) >= 1e-28),
+          { minLength: 1 },
+        ),
+        (floats) => {
+          const text = JSON.stringify(floats);
+          const scanned = scan(text);
+          expect(scanned).toBeDefined();
+          // Each is a float written in full, so even a value rounded twice is that float again.
+          expect(Float32Array.from(scanned!.values)).toEqual(Float32Array.from(JSON.parse(text)));
+        },
+      ),
+    );
+  });
+
+  it('marks values beyond 1e22 approximate, rounded twice', () => {
+    const scanned = scan('[1.5e30, -2e-30]');
+    expect(scanned?.exact).toBe(false);
+    expect(Math.abs(scanned!.values[0]! - 1.5e30)).toBeLessThanOrEqual(1.5e30 * 1e-15);
+    expect(Math.abs(scanned!.values[1]! + 2e-30)).toBeLessThanOrEqual(2e-30 * 1e-15);
+  });
+
+  it('is exact for short mantissas, including -0 and exponents', () => {
+    const scanned = scan('[0, -0, 1.5, -2e-3, 1E2, 12345678901234, 0.1, 7e+22, 1e-22]');
+    expect(scanned?.exact).toBe(true);
+    expect(Array.from(scanned!.values)).toEqual([
+      0, -0, 1.5, -0.002, 100, 12345678901234, 0.1, 7e22, 1e-22,
+    ]);
+  });
+
+  it.each([
+    ['an empty array', '[]'],
+    ['nested arrays', '[[1, 2], [3]]'],
+    ['a trailing comma', '[1,]'],
+    ['a leading zero', '[01]'],
+    ['a bare point', '[1.]'],
+    ['a point first', '[.5]'],
+    ['a bare exponent', '[1e]'],
+    ['a lone minus', '[-]'],
+    ['a plus sign', '[+1]'],
+    ['strings', '["1"]'],
+    ['literals', '[true]'],
+    ['more than 19 digits', '[0.12345678901234567890]'],
+    ['a power beyond 1e44', '[1e45]'],
+    ['a power below 1e-44', '[1.5e-44]'],
+    ['an unclosed array', '[1, 2'],
+  ])('gives up on %s, for the general scanner to decide', (_, array) => {
+    expect(scan(array)).toBeUndefined();
+  });
+
+  it('scans more values than one call holds, in order', () => {
+    const values = Array.from({ length: 200_000 }, (_, i) => (i % 1000) / 8);
+    const scanned = scan(JSON.stringify(values));
+    expect(scanned?.values).toEqual(Float64Array.from(values));
+  });
+
+  it('reads each document afresh after a larger one grew its memory', () => {
+    const large = Array.from({ length: 300_000 }, () => 0.5);
+    expect(scan(JSON.stringify(large))?.values).toHaveLength(large.length);
+    expect(Array.from(scan('[3, 4]')!.values)).toEqual([3, 4]);
+    // Left over from the large document, past the small one's end, the sentinel still stops the scan.
+    expect(scan('[3, 4')).toBeUndefined();
+  });
+});
