@@ -28,6 +28,26 @@ describe('request body', () => {
     );
   });
 
+  // Astral characters too: a Latin-1 copy keeps only each UTF-16 unit's low byte, often ASCII.
+  it("gives a text body's UTF-8 bytes, whatever its characters", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 60 }), (text) => {
+        const decoded = body({ body: text, isBase64Encoded: false }, 1_000);
+        expect(Buffer.compare(decoded, Buffer.from(text, 'utf8'))).toBe(0);
+      }),
+    );
+  });
+
+  it('refuses a text body over the limit by its UTF-8 size, with that size', () => {
+    const text = (body_: string) => ({ body: body_, isBase64Encoded: false });
+    expect(body(text('a'.repeat(10)), 10).byteLength).toBe(10);
+    expect(() => body(text('a'.repeat(11)), 10)).toThrow('request body of 11 bytes');
+    // Ten characters, but 'é' and '€' take 2 and 3 bytes: 13 over a limit of 12.
+    expect(() => body(text(`é€${'a'.repeat(8)}`), 12)).toThrow('request body of 13 bytes');
+    expect(() => body(text('€'.repeat(5)), 12)).toThrow('request body of 15 bytes');
+    expect(body(text('€'.repeat(4)), 12).toString('utf8')).toBe('€€€€');
+  });
+
   it('decodes as before when the offset is not a usable number', () => {
     const event = { body: Buffer.from('hello, tensors').toString('base64'), isBase64Encoded: true };
     for (const alignAt of [undefined, Number.NaN, -3])
