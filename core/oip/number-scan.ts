@@ -14,9 +14,9 @@ import { instantiateWat } from '../wasm/assemble.js';
  * as TensorNumbers expects.
  */
 
-// Memory: powers of ten at 0 (1e22, the largest, at 176), a chunk of results at OUT_AT, the document's bytes at INPUT_AT, then
-// SENTINEL zero bytes, which no number or separator contains: the scanner stops there without
-// checking the end, and its eight-byte reads stay inside memory.
+// Memory: powers of ten at 0 (1e22, the largest, at 176), a chunk of results at OUT_AT, the
+// document's bytes at INPUT_AT, then SENTINEL zero bytes, which no number or separator contains: the
+// scanner stops there without checking the end, and its eight-byte reads stay inside memory.
 const OUT_AT = 256;
 const CHUNK = 65_536; // values per call: the results area stays 512 KiB whatever the body
 const INPUT_AT = OUT_AT + CHUNK * 8;
@@ -228,8 +228,8 @@ export function loadDocument(bytes: Uint8Array): LoadedDocument | undefined {
         at = wasm.next.value;
         const closed = wasm.closed.value === 1;
         if (count + n > values.length) {
-          // Sized by the bytes per value so far, a tenth to spare: an image's 17-digit decimals
-          // take a third of the eighth of the body a guess without them would reserve.
+          // Sized from the bytes each value took so far, with a tenth to spare, rather than for the
+          // shortest numbers the rest could hold: an image's 17-digit decimals take about 19 bytes.
           const total = count + n;
           const guess = closed
             ? total
