@@ -41,6 +41,11 @@ const natives = readFileSync('/proc/self/maps', 'utf8').split('\\n').map((l) => 
 console.log('RESULT ' + JSON.stringify({ allowed, refused, answers, natives: [...new Set(natives)] }));
 `;
 
+const LARGE = {
+  a: Float32Array.from({ length: 5_000 }, (_, i) => Math.sin(i) * 100),
+  b: Float32Array.from({ length: 5_000 }, (_, i) => Math.cos(i) / 3),
+};
+
 describe('the synthesized Lambda bundles (x86_64), run locally with the synthesized layer', () => {
   let maas: SynthesizedMaas;
   let store: TestStore;
@@ -91,9 +96,19 @@ describe('the synthesized Lambda bundles (x86_64), run locally with the synthesi
       httpMethod: 'GET',
       body: null,
     };
+    // Over 64 KiB of JSON numbers: their data goes through the WebAssembly scanner (number-scan.ts).
+    const large = {
+      ...structuredClone(infer),
+      body: JSON.stringify({
+        inputs: [
+          { name: 'a', datatype: 'FP32', shape: [LARGE.a.length], data: Array.from(LARGE.a) },
+          { name: 'b', datatype: 'FP32', shape: [LARGE.b.length], data: Array.from(LARGE.b) },
+        ],
+      }),
+    };
     writeFileSync(
       join(work, 'input.json'),
-      JSON.stringify({ token, context, events: [infer, metadata] }),
+      JSON.stringify({ token, context, events: [infer, metadata, large] }),
     );
 
     // Act
@@ -150,6 +165,18 @@ describe('the synthesized Lambda bundles (x86_64), run locally with the synthesi
       name: 'demo',
       platform: 'onnxruntime_onnx',
     });
+  });
+
+  it('answers a large JSON request with the sums onnxruntime computes', () => {
+    const [, , large] = result.answers;
+    expect(large?.statusCode).toBe(200);
+    const { outputs } = JSON.parse(large?.body ?? '{}') as {
+      outputs: { name: string; data: number[] }[];
+    };
+    const sum = outputs.find((o) => o.name === 'sum');
+    expect(Float32Array.from(sum?.data ?? [])).toEqual(
+      LARGE.a.map((a, i) => Math.fround(a + LARGE.b[i]!)),
+    );
   });
 
   it('loads onnxruntime from the layer, not from node_modules', () => {
