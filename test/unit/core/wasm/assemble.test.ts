@@ -7,16 +7,14 @@ const wabt = await wabtInit();
 const wabtBytes = (text: string) =>
   Buffer.from(wabt.parseWat('test.wat', text).toBinary({}).buffer);
 
-// Flat and folded forms, if/else, a constant global, f64 constants, offsets and a second function.
+// If/else, a constant global, f64 constants, offsets, an unnamed param and a second function.
 const SAMPLE = `
 (module
   (memory (export "mem") 2)
   (global $base i32 (i32.const 64))
   (global $hits (export "hits") (mut i64) (i64.const -1))
-  (func $twice (param f64) (result f64)
-    local.get 0
-    f64.const 2.5e-1
-    f64.div)
+  (func $quarter (param f64) (result f64)
+    (f64.div (local.get 0) (f64.const 2.5e-1)))
   (func (export "sum") (param $n i32) (result f64) (local $i i32) (local $acc f64) (local $b i64)
     (block $done
       (loop $next
@@ -28,11 +26,7 @@ const SAMPLE = `
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $next)))
     (global.set $hits (i64.add (global.get $hits) (i64.const 0xFFFFFFFFFF)))
-    i32.const 0
-    if
-      f64.const -1
-      local.set $acc
-    end
+    (if (i32.const 0) (then (local.set $acc (f64.const -1))))
     (f64.add (local.get $acc) (f64.load align=4 (i32.const 0))))
 )`;
 
@@ -41,7 +35,7 @@ describe('assembleWat', () => {
     expect(Buffer.from(assembleWat(SCANNER_WAT))).toEqual(wabtBytes(SCANNER_WAT));
   });
 
-  it('assembles flat and folded instructions, globals, offsets and several functions as wabt does', () => {
+  it('assembles globals, offsets, unnamed params and several functions as wabt does', () => {
     const bytes = assembleWat(SAMPLE);
     expect(Buffer.from(bytes)).toEqual(wabtBytes(SAMPLE));
     const { sum, hits, mem } = instantiateWat(SAMPLE) as {
@@ -59,6 +53,7 @@ describe('assembleWat', () => {
     ['an unknown label', '(module (func (br $nowhere)))', /unknown label/],
     ['an unknown local', '(module (func (local.get $x) drop))', /unknown local/],
     ['unbalanced parentheses', '(module (func)', /unbalanced/],
+    ['a flat instruction', '(module (func i32.const 1 drop))', /folded/],
     ['two modules', '(module) (module)', /one \(module/],
   ])('refuses %s', (_, text, error) => {
     expect(() => assembleWat(text)).toThrow(error);
