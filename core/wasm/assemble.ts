@@ -57,7 +57,6 @@ const PLAIN: Record<string, number> = {
 const IMMEDIATE = new Set([
   'local.get',
   'local.set',
-  'local.tee',
   'global.get',
   'global.set',
   'br',
@@ -246,7 +245,6 @@ class BodyAssembler {
     return this.out;
   }
 
-  /** Flat instructions, with folded ones among them. */
   /** Instructions in folded form, the only form the subset takes: (op immediates... operands...). */
   private sequence(items: Sexp[]): void {
     for (const item of items) {
@@ -257,26 +255,25 @@ class BodyAssembler {
 
   private folded(form: Sexp[]): void {
     const [op, ...rest] = form as [string, ...Sexp[]];
+    // A block, loop or if may name itself first: its label, for br and br_if.
+    const label = typeof rest[0] === 'string' && rest[0].startsWith('$') ? rest[0] : undefined;
+    const inner = label === undefined ? rest : rest.slice(1);
     if (op === 'block' || op === 'loop') {
-      const label = typeof rest[0] === 'string' && rest[0].startsWith('$') ? rest[0] : undefined;
-      const body = label === undefined ? rest : rest.slice(1);
       this.out.push(op === 'block' ? 0x02 : 0x03, 0x40);
       this.labels.push(label);
-      this.sequence(body);
+      this.sequence(inner);
       this.labels.pop();
       this.out.push(0x0b);
       return;
     }
     if (op === 'if') {
-      const label = typeof rest[0] === 'string' && rest[0].startsWith('$') ? rest[0] : undefined;
-      const clauses = label === undefined ? rest : rest.slice(1);
-      const thenAt = clauses.findIndex((c) => Array.isArray(c) && c[0] === 'then');
+      const thenAt = inner.findIndex((c) => Array.isArray(c) && c[0] === 'then');
       if (thenAt < 0) throw new Error('a folded if needs (then ...)');
-      this.sequence(clauses.slice(0, thenAt)); // the condition
+      this.sequence(inner.slice(0, thenAt)); // the condition
       this.out.push(0x04, 0x40);
       this.labels.push(label);
-      this.sequence((clauses[thenAt] as Sexp[]).slice(1));
-      const otherwise = clauses[thenAt + 1];
+      this.sequence((inner[thenAt] as Sexp[]).slice(1));
+      const otherwise = inner[thenAt + 1];
       if (Array.isArray(otherwise) && otherwise[0] === 'else') {
         this.out.push(0x05);
         this.sequence(otherwise.slice(1));
@@ -319,11 +316,7 @@ class BodyAssembler {
     switch (op) {
       case 'local.get':
       case 'local.set':
-      case 'local.tee':
-        out.push(
-          op === 'local.get' ? 0x20 : op === 'local.set' ? 0x21 : 0x22,
-          ...u32(this.local(imm)),
-        );
+        out.push(op === 'local.get' ? 0x20 : 0x21, ...u32(this.local(imm)));
         return;
       case 'global.get':
       case 'global.set': {
