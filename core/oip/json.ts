@@ -1,5 +1,5 @@
 import { InvalidInputError } from './errors.js';
-import { type LoadedDocument, loadDocument } from './number-scan.js';
+import { INEXACT_WITHIN, type LoadedDocument, loadDocument } from './number-scan.js';
 
 /**
  * Parses a request's JSON. INT64/UINT64 values beyond 2^53 must survive exactly, which JSON.parse
@@ -40,10 +40,11 @@ export function parseInferJson(bytes: Uint8Array): unknown {
  * decimals clients write for FP32 values have) each is within a relative 1e-14 of it. That is enough
  * to round to FP32 exactly as parseJson's double would round, except that close to a rounding
  * boundary, where toFloat32 gives up and the caller parses the slow, exact way with toArray().
+ * A Float32Array holds numbers already rounded that way: the input was declared FP32 before its data.
  */
 export class TensorNumbers {
   constructor(
-    readonly values: Float64Array,
+    readonly values: Float64Array | Float32Array,
     readonly exact: boolean,
     /** Parses the same JSON text into JS values, as parseJson would have. */
     readonly toArray: () => unknown[],
@@ -55,6 +56,7 @@ export class TensorNumbers {
 
   /** The numbers rounded to FP32 as JSON.parse's doubles would round, or undefined where that takes the exact parse. */
   toFloat32(): Float32Array | undefined {
+    if (this.values instanceof Float32Array) return this.values;
     const out = new Float32Array(this.values.length);
     if (this.exact) {
       out.set(this.values); // rounds each double to the nearest float, natively
@@ -66,7 +68,7 @@ export class TensorNumbers {
       const f = Math.fround(v);
       // The exact double lies within v * (1 +- 1e-14); when both ends round to the same float, so does
       // it (fround is monotonic). NaN (a runaway approximation) fails the comparison too.
-      const d = Math.abs(v) * 1e-14;
+      const d = Math.abs(v) * INEXACT_WITHIN;
       if (Math.fround(v - d) !== f || Math.fround(v + d) !== f) return undefined;
       out[i] = f;
     }
@@ -133,11 +135,12 @@ class JsonParser {
     return value;
   }
 
-  private value(at: At): unknown {
+  /** `float32`: at an input's data, the input declared FP32 before it. */
+  private value(at: At, float32 = false): unknown {
     this.skipSpace();
     const c = this.bytes[this.pos];
     if (c === 0x7b) return this.object(at);
-    if (c === 0x5b) return at === 'data' ? this.tensorData() : this.array(at);
+    if (c === 0x5b) return at === 'data' ? this.tensorData(float32) : this.array(at);
     if (c === 0x22) return this.string();
     if (c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39)) return this.number();
     if (this.literal('true')) return true;
@@ -175,7 +178,7 @@ class JsonParser {
           : at === 'input' && key === 'data'
             ? 'data'
             : 'other';
-      const value = this.value(child);
+      const value = this.value(child, child === 'data' && out.datatype === 'FP32');
       // A "__proto__" key must stay data, as with JSON.parse; assignment would set the prototype.
       // Only then defineProperty: it turns an object into a slow dictionary.
       if (key === '__proto__')
@@ -216,26 +219,31 @@ class JsonParser {
    * arrays after numbers, malformed text) is left to the general path, from the same position, which
    * parses or refuses it exactly as it would any array.
    */
-  private tensorData(): TensorNumbers | unknown[] {
+  private tensorData(float32: boolean): TensorNumbers | unknown[] {
     const start = this.pos;
-    const numbers = this.scanFlatNumbers() ?? this.scanNumbers();
+    const numbers = this.scanFlatNumbers(float32) ?? this.scanNumbers();
     if (numbers !== undefined) return numbers;
     this.pos = start;
     return this.array('other');
   }
 
   /** Flat numeric data through the WebAssembly scanner (number-scan.ts); undefined to scan it here. */
-  private scanFlatNumbers(): TensorNumbers | undefined {
+  private scanFlatNumbers(float32: boolean): TensorNumbers | undefined {
     if (this.bytes.length < FAST_SCAN_MIN_BYTES) return undefined;
     this.loaded ??= loadDocument(this.bytes) ?? null;
-    const scanned = this.loaded?.scan(this.pos);
+    const scanned = this.loaded?.scan(this.pos, float32);
     if (scanned === undefined) return undefined;
     const start = this.pos;
     this.pos = scanned.end;
     return this.tensorNumbers(scanned.values, scanned.exact, start, scanned.end);
   }
 
-  private tensorNumbers(values: Float64Array, exact: boolean, start: number, end: number) {
+  private tensorNumbers(
+    values: Float64Array | Float32Array,
+    exact: boolean,
+    start: number,
+    end: number,
+  ) {
     return new TensorNumbers(
       values,
       exact,

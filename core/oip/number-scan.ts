@@ -11,8 +11,12 @@ import { instantiateWat } from '../wasm/assemble.js';
  *
  * Values are correctly rounded doubles (the very ones JSON.parse gives) whenever the digits fit in
  * 2^53; longer mantissas are rounded twice, within 1e-14 of JSON.parse's value, and marked inexact,
- * as TensorNumbers expects.
+ * as TensorNumbers expects. For an input declared FP32 it rounds each value to FP32 itself, as
+ * TensorNumbers.toFloat32 would, and so skips a pass over the values in JavaScript.
  */
+
+/** How far a value marked inexact may be from JSON.parse's double, relatively: both scanners keep to it. */
+export const INEXACT_WITHIN = 1e-14;
 
 // Memory: powers of ten at 0 (1e22, the largest, at 176), a chunk of results at OUT_AT, the
 // document's bytes at INPUT_AT, then SENTINEL zero bytes, which no number or separator contains: the
@@ -29,14 +33,16 @@ export const SCANNER_WAT = `
   (global $exact (export "exact") (mut i32) (i32.const 1))
   (global $next (export "next") (mut i32) (i32.const 0))
   (global $closed (export "closed") (mut i32) (i32.const 0))
-  ;; scan(pos, out, capacity): numbers from pos (just inside '[' or after a ','), written as f64 at out.
-  ;; Returns how many; -1 to give up. $next is where to go on: after ']' when $closed, else the start
-  ;; of the next value, the chunk being full. $exact drops to 0 when a value was rounded twice.
-  (func (export "scan") (param $pos i32) (param $out i32) (param $capacity i32) (result i32)
+  ;; scan(pos, out, capacity, f32): numbers from pos (just inside '[' or after a ','), written at out
+  ;; as f64, or with $f32 as f32. Returns how many; -1 to give up. $next is where to go on: after ']'
+  ;; when $closed, else the start of the next value, the chunk being full. $exact drops to 0 when a
+  ;; value was rounded twice.
+  (func (export "scan") (param $pos i32) (param $out i32) (param $capacity i32) (param $f32 i32)
+    (result i32)
     (local $c i32) (local $count i32) (local $scale i32) (local $exp i32) (local $esign i32)
-    (local $power i32) (local $neg i32)
+    (local $power i32) (local $neg i32) (local $approx i32)
     (local $m i64) (local $w i64)
-    (local $v f64)
+    (local $v f64) (local $d f64) (local $f f32)
     (global.set $closed (i32.const 0))
     (block $giveUp
       (loop $value
@@ -132,14 +138,14 @@ export const SCANNER_WAT = `
         ;; to 1e44 take a second step by 1e22, and so a second rounding.
         (local.set $power (i32.sub (local.get $exp) (local.get $scale)))
         (br_if $giveUp (i32.gt_u (i32.add (local.get $power) (i32.const 44)) (i32.const 88)))
-        (if (i64.gt_u (local.get $m) (i64.const 9007199254740992)) (then (global.set $exact (i32.const 0))))
+        (local.set $approx (i64.gt_u (local.get $m) (i64.const 9007199254740992)))
         (local.set $v (f64.convert_i64_u (local.get $m)))
         (if (i32.gt_s (local.get $power) (i32.const 22)) (then
-          (global.set $exact (i32.const 0))
+          (local.set $approx (i32.const 1))
           (local.set $v (f64.mul (local.get $v) (f64.load (i32.const 176))))
           (local.set $power (i32.sub (local.get $power) (i32.const 22)))))
         (if (i32.lt_s (local.get $power) (i32.const -22)) (then
-          (global.set $exact (i32.const 0))
+          (local.set $approx (i32.const 1))
           (local.set $v (f64.div (local.get $v) (f64.load (i32.const 176))))
           (local.set $power (i32.add (local.get $power) (i32.const 22)))))
         (if (i32.ge_s (local.get $power) (i32.const 0))
@@ -147,7 +153,20 @@ export const SCANNER_WAT = `
           (else (local.set $v (f64.div (local.get $v)
             (f64.load (i32.shl (i32.sub (i32.const 0) (local.get $power)) (i32.const 3)))))))
         (if (local.get $neg) (then (local.set $v (f64.neg (local.get $v)))))
-        (f64.store (i32.add (local.get $out) (i32.shl (local.get $count) (i32.const 3))) (local.get $v))
+        (if (local.get $approx) (then (global.set $exact (i32.const 0))))
+        (if (local.get $f32)
+          (then
+            ;; Rounded to FP32 as JSON.parse's double would round. A twice-rounded value lies within
+            ;; 1e-14 of that double: when both ends of that range round to the same float, so does it.
+            ;; Otherwise (close to a rounding boundary) the exact parse decides.
+            (local.set $f (f32.demote_f64 (local.get $v)))
+            (if (local.get $approx) (then
+              (local.set $d (f64.mul (f64.abs (local.get $v)) (f64.const ${INEXACT_WITHIN})))
+              (br_if $giveUp (f32.ne (f32.demote_f64 (f64.sub (local.get $v) (local.get $d))) (local.get $f)))
+              (br_if $giveUp (f32.ne (f32.demote_f64 (f64.add (local.get $v) (local.get $d))) (local.get $f)))))
+            (f32.store (i32.add (local.get $out) (i32.shl (local.get $count) (i32.const 2))) (local.get $f)))
+          (else
+            (f64.store (i32.add (local.get $out) (i32.shl (local.get $count) (i32.const 3))) (local.get $v))))
         (local.set $count (i32.add (local.get $count) (i32.const 1)))
         ;; whitespace, then ',' for the next value or ']' for the end
         (loop $separator
@@ -169,7 +188,7 @@ export const SCANNER_WAT = `
 
 interface Scanner {
   readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
-  readonly scan: (pos: number, out: number, capacity: number) => number;
+  readonly scan: (pos: number, out: number, capacity: number, f32: number) => number;
   readonly exact: { value: number };
   readonly next: { value: number };
   readonly closed: { value: number };
@@ -195,9 +214,17 @@ function instance(): Scanner | null {
 export interface LoadedDocument {
   /**
    * Scans the flat array whose '[' is at `pos`: its numbers and the position after its ']', or
-   * undefined where the general scanner must decide.
+   * undefined where the general scanner must decide. `float32`: the numbers rounded to FP32 (as
+   * TensorNumbers.toFloat32 rounds them) instead of doubles, for an input declared FP32.
    */
-  scan(pos: number): { values: Float64Array; exact: boolean; end: number } | undefined;
+  scan(pos: number, float32?: boolean): ScannedNumbers | undefined;
+}
+
+export interface ScannedNumbers {
+  readonly values: Float64Array | Float32Array;
+  /** Every double is JSON.parse's own; always false for FP32 values, which are rounded. */
+  readonly exact: boolean;
+  readonly end: number;
 }
 
 /** Copies `bytes` into the scanner's memory; undefined where WebAssembly or the memory is unavailable. */
@@ -215,15 +242,16 @@ export function loadDocument(bytes: Uint8Array): LoadedDocument | undefined {
   memory.set(bytes, INPUT_AT);
   memory.fill(0, INPUT_AT + bytes.length, needed);
   return {
-    scan(pos) {
+    scan(pos, float32 = false) {
       if (bytes[pos] !== 0x5b) return undefined;
       wasm.exact.value = 1;
       const first = INPUT_AT + pos + 1;
-      let values = new Float64Array(0);
+      const Values = float32 ? Float32Array : Float64Array;
+      let values: Float64Array | Float32Array = new Values(0);
       let count = 0;
       let at = first;
       for (;;) {
-        const n = wasm.scan(at, OUT_AT, CHUNK);
+        const n = wasm.scan(at, OUT_AT, CHUNK, float32 ? 1 : 0);
         if (n < 0) return undefined;
         at = wasm.next.value;
         const closed = wasm.closed.value === 1;
@@ -234,17 +262,17 @@ export function loadDocument(bytes: Uint8Array): LoadedDocument | undefined {
           const guess = closed
             ? total
             : Math.ceil(((total * (INPUT_AT + bytes.length - first)) / (at - first)) * 1.1);
-          const grown = new Float64Array(Math.max(guess, values.length * 2, total));
+          const grown = new Values(Math.max(guess, values.length * 2, total));
           grown.set(values.subarray(0, count));
           values = grown;
         }
-        values.set(new Float64Array(wasm.memory.buffer, OUT_AT, n), count);
+        values.set(new Values(wasm.memory.buffer, OUT_AT, n), count);
         count += n;
         if (closed) break;
       }
       return {
         values: values.subarray(0, count),
-        exact: wasm.exact.value === 1,
+        exact: !float32 && wasm.exact.value === 1,
         end: at - INPUT_AT,
       };
     },

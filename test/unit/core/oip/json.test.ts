@@ -146,6 +146,33 @@ describe('parseInferJson', () => {
     }
   });
 
+  it("rounds a large body's data to FP32 while scanning, when the input says FP32 first", () => {
+    const values = Array.from({ length: 20_000 }, (_, i) =>
+      Math.fround(Math.cos(i) * 10 ** (i % 7)),
+    );
+    // Halfway between two floats: only the exact parse rounds it right (to even: 1).
+    const boundary = '1.00000005960464476';
+    const parse = (input: Record<string, unknown>, tail = '') => {
+      const text = JSON.stringify({ inputs: [input] }).replace('"TAIL"', tail);
+      const { inputs } = parseInferJson(Buffer.from(text)) as { inputs: { data: TensorNumbers }[] };
+      return inputs[0]!.data;
+    };
+    const declared = parse({ name: 'x', datatype: 'FP32', shape: [20_000], data: values });
+    expect(declared.values).toBeInstanceOf(Float32Array);
+    expect(declared.toFloat32()).toEqual(Float32Array.from(values));
+    // Declared after the data, or another datatype: doubles, as before.
+    const after = parse({ name: 'x', data: values, datatype: 'FP32' });
+    expect(after.values).toBeInstanceOf(Float64Array);
+    expect(after.toFloat32()).toEqual(Float32Array.from(values));
+    expect(parse({ name: 'x', datatype: 'FP64', data: values }).values).toBeInstanceOf(
+      Float64Array,
+    );
+    // A value the scan cannot round alone leaves the whole input to the exact path.
+    const edge = parse({ name: 'x', datatype: 'FP32', data: [...values, 'TAIL'] }, boundary);
+    expect(edge.toFloat32()).toBeUndefined();
+    expect((edge.toArray() as number[]).map(Math.fround).at(-1)).toBe(1);
+  });
+
   it('flattens nested numeric data, as the decoder flattens nested arrays', () => {
     const data = scannedData('[[1, 2], [], [[3]]]') as TensorNumbers;
     expect(Array.from(data.values)).toEqual([1, 2, 3]);

@@ -3,12 +3,12 @@ import fc from 'fast-check';
 import { loadDocument } from '../../../../core/oip/number-scan.js';
 
 /** Scans `[...]` placed after some leading text, as an input's data sits inside a request. */
-function scan(array: string) {
+function scan(array: string, float32 = false) {
   const bytes = Buffer.from(`{"data":${array}}`, 'latin1');
   const document = loadDocument(bytes);
   if (document === undefined)
     throw new Error('WebAssembly is available on every runtime maas supports');
-  const scanned = document.scan(8);
+  const scanned = document.scan(8, float32);
   if (scanned !== undefined) expect(bytes[scanned.end]).toBe(0x7d); // just after the array
   return scanned;
 }
@@ -45,6 +45,30 @@ describe('the WebAssembly number scanner', () => {
     );
   });
 
+  it("rounds to FP32 as JSON.parse's doubles round, or gives up, for an input declared FP32", () => {
+    fc.assert(
+      fc.property(fc.array(numberText, { minLength: 1, maxLength: 30 }), (texts) => {
+        const text = `[${texts.join(',')}]`;
+        const scanned = scan(text, true);
+        if (scanned === undefined) return;
+        expect(scanned.values).toBeInstanceOf(Float32Array);
+        expect(scanned.exact).toBe(false); // rounded: never the doubles other datatypes need
+        const expected = (JSON.parse(text) as number[]).map(Math.fround);
+        expect(Array.from(scanned.values)).toEqual(expected); // -0 too: toEqual tells it from 0
+      }),
+      { numRuns: Number(process.env.RUNS ?? 1000) },
+    );
+  });
+
+  it('gives up on a twice-rounded value too close to an FP32 rounding boundary to round alone', () => {
+    // Halfway between the floats 1 and 1 + 2^-23, less 1e-17: rounds down, but an approximation
+    // within 1e-14 could round either way. Doubles keep it; FP32 leaves it to the exact parse.
+    const text = '[1.00000005960464476]';
+    expect(scan(text)?.exact).toBe(false);
+    expect(scan(text, true)).toBeUndefined();
+    expect(scan('[0.5, 1.00000005960464476]', true)).toBeUndefined(); // wherever it comes
+  });
+
   it('takes the numbers clients send for FP32 tensors without giving up', () => {
     fc.assert(
       fc.property(
@@ -61,6 +85,7 @@ describe('the WebAssembly number scanner', () => {
           expect(scanned).toBeDefined();
           // Each is a float written in full, so even a value rounded twice is that float again.
           expect(Float32Array.from(scanned!.values)).toEqual(Float32Array.from(JSON.parse(text)));
+          expect(scan(text, true)?.values).toEqual(Float32Array.from(JSON.parse(text)));
         },
       ),
     );
@@ -105,6 +130,7 @@ describe('the WebAssembly number scanner', () => {
     const values = Array.from({ length: 200_000 }, (_, i) => (i % 1000) / 8);
     const scanned = scan(JSON.stringify(values));
     expect(scanned?.values).toEqual(Float64Array.from(values));
+    expect(scan(JSON.stringify(values), true)?.values).toEqual(Float32Array.from(values));
   });
 
   it('reads each document afresh after a larger one grew its memory', () => {
