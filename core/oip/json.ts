@@ -92,10 +92,6 @@ const TWO_53 = 2 ** 53;
 // Deep enough for any real tensor; deeper data takes the general path, which applies the limit.
 const MAX_TENSOR_DEPTH = 30;
 
-// Smaller bodies gain nothing measurable (Silero's 15 KiB read 1.68x either way), and would pay for
-// the scanner's first compile (4-14 ms) and the copy into its memory.
-const FAST_SCAN_MIN_BYTES = 64 * 1024;
-
 /** Short ASCII strings seen lately, by a hash of their bytes: the parser's strings mostly repeat. */
 const INTERNED: (string | undefined)[] = new Array(256).fill(undefined);
 const MAX_INTERNED = 32;
@@ -227,9 +223,11 @@ class JsonParser {
     return this.array('other');
   }
 
-  /** Flat numeric data through the WebAssembly scanner (number-scan.ts); undefined to scan it here. */
+  /**
+   * Flat numeric data through the WebAssembly scanner (number-scan.ts), whatever the body's size:
+   * Silero's 15 KiB parse in 50 µs instead of 73 (docs/benchmarks.md). Undefined to scan it here.
+   */
   private scanFlatNumbers(float32: boolean): TensorNumbers | undefined {
-    if (this.bytes.length < FAST_SCAN_MIN_BYTES) return undefined;
     this.loaded ??= loadDocument(this.bytes) ?? null;
     const scanned = this.loaded?.scan(this.pos, float32);
     if (scanned === undefined) return undefined;

@@ -96,7 +96,7 @@ describe('the synthesized Lambda bundles (x86_64), run locally with the synthesi
       httpMethod: 'GET',
       body: null,
     };
-    // Over 64 KiB of JSON numbers: their data goes through the WebAssembly scanner (number-scan.ts).
+    // 190 KB of JSON numbers, as FP32, through the WebAssembly scanner (number-scan.ts).
     const large = {
       ...structuredClone(infer),
       body: JSON.stringify({
