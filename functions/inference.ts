@@ -6,7 +6,12 @@ import * as endpoints from '../core/inference/endpoints.js';
 import { createServing, preloadModels } from '../core/inference/serving.js';
 import { NotFoundError } from '../core/oip/errors.js';
 import { parseJson } from '../core/oip/json.js';
-import { HEADER_LENGTH_HEADER, parseInferBody } from '../core/oip/request.js';
+import {
+  HEADER_LENGTH_HEADER,
+  type ParsedInferRequest,
+  parseInferBody,
+  parseInferText,
+} from '../core/oip/request.js';
 import { encodeInferResponse } from '../core/oip/response.js';
 import { routeOf } from '../core/oip/routes.js';
 import { parseWith, RepositoryIndexRequestSchema } from '../core/oip/schemas.js';
@@ -83,11 +88,8 @@ export const handler = standardMiddy().handler(
       }
       case 'modelInfer':
       case 'versionInfer': {
-        const headerLength = header(event, HEADER_LENGTH_HEADER);
-        // Binary tensors follow the JSON header: decoded aligned, they are used where they lie.
-        const received = body(event, config.maxBodyBytes, Number(headerLength ?? Number.NaN));
-        facts.bytesIn = received.byteLength;
-        const parsed = parseInferBody(received, headerLength);
+        const { parsed, bytesIn } = inferRequest(event, config.maxBodyBytes);
+        facts.bytesIn = bytesIn;
         const result = await endpoints.infer(
           serving,
           principal,
@@ -101,3 +103,22 @@ export const handler = standardMiddy().handler(
     }
   },
 );
+
+/**
+ * The inference request in an event's body. JSON text within the limit even at one byte a character
+ * is parsed from the text itself when it is ASCII (then it is that many bytes); anything else is
+ * measured and decoded first, binary tensors 8-byte aligned so they are used where they lie.
+ */
+function inferRequest(
+  event: APIGatewayProxyEvent,
+  maxBytes: number,
+): { parsed: ParsedInferRequest; bytesIn: number } {
+  const headerLength = header(event, HEADER_LENGTH_HEADER);
+  const text = headerLength === undefined && !event.isBase64Encoded ? event.body : null;
+  if (text && text.length <= maxBytes) {
+    const parsed = parseInferText(text);
+    if (parsed !== undefined) return { parsed, bytesIn: text.length };
+  }
+  const received = body(event, maxBytes, Number(headerLength ?? Number.NaN));
+  return { parsed: parseInferBody(received, headerLength), bytesIn: received.byteLength };
+}

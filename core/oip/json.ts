@@ -1,5 +1,5 @@
 import { InvalidInputError } from './errors.js';
-import { INEXACT_WITHIN, type LoadedDocument, loadDocument } from './number-scan.js';
+import { INEXACT_WITHIN, type LoadedDocument, loadAsciiText, loadDocument } from './number-scan.js';
 
 /**
  * Parses a request's JSON. INT64/UINT64 values beyond 2^53 must survive exactly, which JSON.parse
@@ -24,11 +24,27 @@ export function parseJson(text: string): unknown {
  */
 export function parseInferJson(bytes: Uint8Array): unknown {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return parseInfer(
+    new JsonParser(buffer, { bigints: buffer.includes('INT64'), tensorData: true }),
+  );
+}
+
+/**
+ * parseInferJson of a body's text, written straight into the number scanner's memory, when the text
+ * is all ASCII (as JSON of numbers is); undefined for any other text, which the caller encodes.
+ */
+export function parseInferJsonText(text: string): { readonly document: unknown } | undefined {
+  const loaded = loadAsciiText(text);
+  if (loaded === undefined) return undefined;
+  const { bytes, document } = loaded;
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const options = { bigints: text.includes('INT64'), tensorData: true };
+  return { document: parseInfer(new JsonParser(buffer, options, { text, document })) };
+}
+
+function parseInfer(parser: JsonParser): unknown {
   try {
-    return new JsonParser(buffer, {
-      bigints: buffer.includes('INT64'),
-      tensorData: true,
-    }).document();
+    return parser.document();
   } catch (error) {
     throw new InvalidInputError(`malformed JSON body: ${(error as Error).message}`);
   }
@@ -116,13 +132,19 @@ function fourDigits(word: number): number {
 /** A strict JSON parser over UTF-8 bytes (RFC 8259: what JSON.parse accepts, nothing more). */
 class JsonParser {
   private pos = 0;
-  /** The bytes in the WebAssembly scanner's memory, once an input's data is met; null: not there. */
+  /** The document in the WebAssembly scanner's memory: given with its text, or loaded once an input's data is met; null: not there. */
   private loaded: LoadedDocument | null | undefined;
+  /** The ASCII text `bytes` were written from, when they lie in the scanner's memory. */
+  private readonly text: string | undefined;
 
   constructor(
     private readonly bytes: Buffer,
     private readonly options: ParserOptions,
-  ) {}
+    inScanner?: { readonly text: string; readonly document: LoadedDocument },
+  ) {
+    this.text = inScanner?.text;
+    this.loaded = inScanner?.document;
+  }
 
   document(): unknown {
     const value = this.value(this.options.tensorData ? 'request' : 'other');
@@ -246,11 +268,21 @@ class JsonParser {
       values,
       exact,
       () =>
-        new JsonParser(this.bytes.subarray(start, end), {
+        new JsonParser(this.slice(start, end), {
           ...this.options,
           tensorData: false,
         }).document() as unknown[],
     );
+  }
+
+  /**
+   * Bytes of the document to parse again later. The scanner's memory holds the next document by then
+   * (another request's, in a server), so those come from the text: ASCII, one byte per character.
+   */
+  private slice(start: number, end: number): Buffer {
+    return this.text === undefined
+      ? this.bytes.subarray(start, end)
+      : Buffer.from(this.text.slice(start, end), 'latin1');
   }
 
   private scanNumbers(): TensorNumbers | undefined {

@@ -229,18 +229,48 @@ export interface ScannedNumbers {
 
 /** Copies `bytes` into the scanner's memory; undefined where WebAssembly or the memory is unavailable. */
 export function loadDocument(bytes: Uint8Array): LoadedDocument | undefined {
+  const input = inputArea(bytes.length);
+  if (input === undefined) return undefined;
+  input.bytes.set(bytes);
+  return documentOver(input.wasm, bytes);
+}
+
+/**
+ * Writes `text` into the scanner's memory when it is all ASCII, as JSON of numbers is: one pass, where
+ * bytes would take a measure of their UTF-8 length, a copy and a copy into this memory. Its bytes there
+ * and the document over them, both valid until the next document is loaded; undefined for any other
+ * text, or where WebAssembly or the memory is unavailable.
+ */
+export function loadAsciiText(
+  text: string,
+): { bytes: Uint8Array; document: LoadedDocument } | undefined {
+  const input = inputArea(text.length);
+  if (input === undefined) return undefined;
+  // Room for one byte per UTF-16 unit: a character beyond ASCII takes more, and stops the write short.
+  const { read, written } = ENCODER.encodeInto(text, input.bytes);
+  if (read !== text.length || written !== text.length) return undefined;
+  return { bytes: input.bytes, document: documentOver(input.wasm, input.bytes) };
+}
+
+const ENCODER = new TextEncoder();
+
+/** Room for `size` bytes of input, sentinel after them; undefined where WebAssembly or the memory is unavailable. */
+function inputArea(size: number): { wasm: Scanner; bytes: Uint8Array } | undefined {
   const wasm = instance();
   if (wasm === null) return undefined;
-  const needed = INPUT_AT + bytes.length + SENTINEL;
+  const needed = INPUT_AT + size + SENTINEL;
   try {
     const have = wasm.memory.buffer.byteLength;
     if (have < needed) wasm.memory.grow(Math.ceil((needed - have) / PAGE));
   } catch {
     return undefined; // the memory cannot grow that far: the general scanner needs none of it
   }
-  const memory = new Uint8Array(wasm.memory.buffer);
-  memory.set(bytes, INPUT_AT);
-  memory.fill(0, INPUT_AT + bytes.length, needed);
+  new Uint8Array(wasm.memory.buffer).fill(0, INPUT_AT + size, needed);
+  return { wasm, bytes: new Uint8Array(wasm.memory.buffer, INPUT_AT, size) };
+}
+
+/** The scans of a document whose bytes (or a copy) lie at INPUT_AT. */
+function documentOver(wasm: Scanner, bytes: Uint8Array): LoadedDocument {
   return {
     scan(pos, float32 = false) {
       if (bytes[pos] !== 0x5b) return undefined;

@@ -1,6 +1,6 @@
 import type { Signature } from '../models/schemas.js';
 import { InvalidInputError } from './errors.js';
-import { parseInferJson } from './json.js';
+import { parseInferJson, parseInferJsonText } from './json.js';
 import { type InferRequest, parseInferRequest } from './schemas.js';
 import type { Tensor } from './tensor.js';
 import { checkInput, decodeBinaryData, decodeJsonData, type TensorLimits } from './tensors.js';
@@ -49,6 +49,15 @@ export function parseInferBody(
     request: parseInferRequest(parseInferJson(jsonBytes)),
     binary,
   };
+}
+
+/**
+ * Parses a JSON inference body from its text when the text is all ASCII, without encoding it first;
+ * undefined for any other text, which takes parseInferBody.
+ */
+export function parseInferText(text: string): ParsedInferRequest | undefined {
+  const parsed = parseInferJsonText(text);
+  return parsed && { request: parseInferRequest(parsed.document), binary: undefined };
 }
 
 /**

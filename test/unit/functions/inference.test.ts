@@ -77,6 +77,18 @@ describe('inference handler (no store reachable)', () => {
     });
   });
 
+  it('refuses a text body over the limit with 413, counting its UTF-8 bytes', async () => {
+    expect(await call({ body: `{"id":"${'x'.repeat(2042)}"}` })).toEqual({
+      status: 413,
+      body: { error: 'request body of 2051 bytes is over the 2048-byte limit' },
+    });
+    // 1,029 characters, 2,051 bytes: the limit is on bytes, whichever way the text is read.
+    expect(await call({ body: `{"id":"${'é'.repeat(1021)}"}` })).toEqual({
+      status: 413,
+      body: { error: 'request body of 2051 bytes is over the 2048-byte limit' },
+    });
+  });
+
   it('refuses malformed JSON with 400 before any store call', async () => {
     expect(await call({ body: '{"inputs":' })).toMatchObject({
       status: 400,

@@ -1,7 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { InvalidInputError } from '../../../../core/oip/errors.js';
-import { parseInferJson, parseJson, TensorNumbers } from '../../../../core/oip/json.js';
+import {
+  parseInferJson,
+  parseInferJsonText,
+  parseJson,
+  TensorNumbers,
+} from '../../../../core/oip/json.js';
 
 describe('parseJson', () => {
   it('keeps INT64 values beyond 2^53 exact, as bigint', () => {
@@ -171,6 +176,36 @@ describe('parseInferJson', () => {
     const edge = parse({ name: 'x', datatype: 'FP32', data: [...values, 'TAIL'] }, boundary);
     expect(edge.toFloat32()).toBeUndefined();
     expect((edge.toArray() as number[]).map(Math.fround).at(-1)).toBe(1);
+  });
+
+  it('parses ASCII text as it parses its bytes, and leaves other text to them', () => {
+    fc.assert(
+      fc.property(fc.array(numberText, { maxLength: 20 }), fc.boolean(), (texts, nested) => {
+        const data = nested ? `[[${texts.join(',')}]]` : `[${texts.join(',')}]`;
+        const text = `{"id":"a","inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":${data}}]}`;
+        const fromText = parseInferJsonText(text)?.document as { inputs: { data: unknown }[] };
+        const fromBytes = parseInferJson(Buffer.from(text)) as typeof fromText;
+        const values = (d: unknown) => (d instanceof TensorNumbers ? d.toFloat32() : d);
+        expect(values(fromText.inputs[0]!.data)).toEqual(values(fromBytes.inputs[0]!.data));
+      }),
+      { numRuns: Number(process.env.RUNS ?? 300) },
+    );
+    expect(parseInferJsonText('{"id":"\u00e9","inputs":[]}')).toBeUndefined();
+    expect(() => parseInferJsonText('{"inputs":[1,]}')).toThrow(/^malformed JSON body/);
+  });
+
+  it('parses text again from the text, after the next document took the scanner', () => {
+    // FP64's 17-digit decimals are approximated while scanning: decoding them takes the exact parse,
+    // after other requests may have been parsed in the same process.
+    const body = (data: number[]) =>
+      JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP64', shape: [3], data }] });
+    const first = [0.1234567890123456, 1.0000000000000002, -3.3333333333333335];
+    const parsed = parseInferJsonText(body(first))?.document as {
+      inputs: { data: TensorNumbers }[];
+    };
+    parseInferJsonText(body([0.9876543210987654, 2.0000000000000004, -7.7777777777777777]));
+    expect(parsed.inputs[0]!.data.exact).toBe(false);
+    expect(parsed.inputs[0]!.data.toArray()).toEqual(first);
   });
 
   it('flattens nested numeric data, as the decoder flattens nested arrays', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { loadDocument } from '../../../../core/oip/number-scan.js';
+import { loadAsciiText, loadDocument } from '../../../../core/oip/number-scan.js';
 
 /** Scans `[...]` placed after some leading text, as an input's data sits inside a request. */
 function scan(array: string, float32 = false) {
@@ -131,6 +131,18 @@ describe('the WebAssembly number scanner', () => {
     const scanned = scan(JSON.stringify(values));
     expect(scanned?.values).toEqual(Float64Array.from(values));
     expect(scan(JSON.stringify(values), true)?.values).toEqual(Float32Array.from(values));
+  });
+
+  it('takes ASCII text as its bytes, in one write, and refuses any other text', () => {
+    const text = '{"data":[1.5, -2e3]}';
+    const loaded = loadAsciiText(text);
+    expect(Buffer.from(loaded!.bytes).toString('latin1')).toBe(text);
+    expect(Array.from(loaded!.document.scan(8)!.values)).toEqual([1.5, -2000]);
+    // One character beyond ASCII anywhere, even one whose Latin-1 byte would fit, or an astral one.
+    for (const other of ['\u00e9', '\u00ff', '\u20ac', '\u{1F600}', '\u0080']) {
+      expect(loadAsciiText(`{"data":[1],"id":"${other}"}`)).toBeUndefined();
+      expect(loadAsciiText(`${other}{"data":[1]}`)).toBeUndefined();
+    }
   });
 
   it('reads each document afresh after a larger one grew its memory', () => {
