@@ -1,4 +1,3 @@
-import { LogLevelThreshold } from '@aws-lambda-powertools/logger';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { pushModel } from '../../core/models/push.js';
@@ -131,22 +130,6 @@ describe('logs and metrics of the inference handler (local stack)', () => {
     // One write per request: the log line is the EMF document.
     expect(emf).toMatchObject({ message: 'request', route: 'modelInfer' });
     expect(emfWith(lines, 'Requests')).toHaveLength(1);
-  });
-
-  it('still emits the metrics when the log level hides the request line', async () => {
-    // The handlers' logger, as the local stack imported it; its level as if configured ERROR.
-    const { logger } = await import('../../functions/shared/powertools.js');
-    const level = jest.spyOn(logger, 'level', 'get').mockReturnValue(LogLevelThreshold.ERROR);
-    try {
-      const { lines } = await captureStdout(() => infer('demo', demoBody));
-      expect(lines.filter((l) => l.message === 'request')).toHaveLength(0);
-      const emfs = emfWith(lines, 'Requests');
-      expect(emfs).toHaveLength(1);
-      expect(emfs[0]).toMatchObject({ Model: 'demo', Requests: 1, CacheHits: 1 });
-      expect(JSON.stringify(emfs[0])).not.toContain(local.apiKey.split('.')[2]);
-    } finally {
-      level.mockRestore();
-    }
   });
 
   it('counts a refused request as a client error, logged at WARN with its reason, without a model dimension for unknown models', async () => {
