@@ -18,9 +18,12 @@ import { instantiateWat } from '../wasm/assemble.js';
 /** How far a value marked inexact may be from JSON.parse's double, relatively: both scanners keep to it. */
 export const INEXACT_WITHIN = 1e-14;
 
-// Memory: powers of ten at 0 (1e22, the largest, at 176), a chunk of results at OUT_AT, the
-// document's bytes at INPUT_AT, then SENTINEL zero bytes, which no number or separator contains: the
-// scanner stops there without checking the end, and its eight-byte reads stay inside memory.
+// Memory: powers of ten at 0 (1e22, the largest, at 176), the state of the last scan at STATE_AT, a
+// chunk of results at OUT_AT, the document's bytes at INPUT_AT, then SENTINEL zero bytes, which no
+// number or separator contains: the scanner stops there without checking the end, and its eight-byte
+// reads stay inside memory. The state is in memory, not in globals: reading a WebAssembly.Global from
+// JavaScript is a call into the engine, and three of them per scan measured more than a small scan.
+const STATE_AT = 192; // i32s: next, closed, exact
 const OUT_AT = 256;
 const CHUNK = 65_536; // values per call: the results area stays 512 KiB whatever the body
 const INPUT_AT = OUT_AT + CHUNK * 8;
@@ -30,24 +33,21 @@ const PAGE = 65_536;
 export const SCANNER_WAT = `
 (module
   (memory (export "memory") 1)
-  (global $exact (export "exact") (mut i32) (i32.const 1))
-  (global $next (export "next") (mut i32) (i32.const 0))
-  (global $closed (export "closed") (mut i32) (i32.const 0))
   ;; scan(pos, out, capacity, f32): numbers from pos (just inside '[' or after a ','), written at out
-  ;; as f64, or with $f32 as f32. Returns how many; -1 to give up. $next is where to go on: after ']'
-  ;; when $closed, else the start of the next value, the chunk being full. $exact drops to 0 when a
-  ;; value was rounded twice.
+  ;; as f64, or with $f32 as f32. Returns how many; -1 to give up. At STATE_AT: next, where to go on
+  ;; (after ']' when closed, else the start of the next value, the chunk being full); closed; exact,
+  ;; which drops to 0 when a value was rounded twice (the caller sets it to 1 first).
   (func (export "scan") (param $pos i32) (param $out i32) (param $capacity i32) (param $f32 i32)
     (result i32)
     (local $c i32) (local $count i32) (local $scale i32) (local $exp i32) (local $esign i32)
     (local $power i32) (local $neg i32) (local $approx i32)
     (local $m i64) (local $w i64)
     (local $v f64) (local $d f64) (local $f f32)
-    (global.set $closed (i32.const 0))
+    (i32.store (i32.const ${STATE_AT + 4}) (i32.const 0))
     (block $giveUp
       (loop $value
         (if (i32.eq (local.get $count) (local.get $capacity)) (then
-          (global.set $next (local.get $pos))
+          (i32.store (i32.const ${STATE_AT}) (local.get $pos))
           (return (local.get $count))))
         ;; whitespace
         (block $text (loop $space
@@ -153,7 +153,7 @@ export const SCANNER_WAT = `
           (else (local.set $v (f64.div (local.get $v)
             (f64.load (i32.shl (i32.sub (i32.const 0) (local.get $power)) (i32.const 3)))))))
         (if (local.get $neg) (then (local.set $v (f64.neg (local.get $v)))))
-        (if (local.get $approx) (then (global.set $exact (i32.const 0))))
+        (if (local.get $approx) (then (i32.store (i32.const ${STATE_AT + 8}) (i32.const 0))))
         (if (local.get $f32)
           (then
             ;; Rounded to FP32 as JSON.parse's double would round. A twice-rounded value lies within
@@ -174,8 +174,8 @@ export const SCANNER_WAT = `
             (local.set $pos (i32.add (local.get $pos) (i32.const 1)))
             (br $value)))
           (if (i32.eq (local.get $c) (i32.const 93)) (then
-            (global.set $next (i32.add (local.get $pos) (i32.const 1)))
-            (global.set $closed (i32.const 1))
+            (i32.store (i32.const ${STATE_AT}) (i32.add (local.get $pos) (i32.const 1)))
+            (i32.store (i32.const ${STATE_AT + 4}) (i32.const 1))
             (return (local.get $count))))
           (br_if $giveUp (i32.eqz (i32.or
             (i32.or (i32.eq (local.get $c) (i32.const 32)) (i32.eq (local.get $c) (i32.const 10)))
@@ -186,12 +186,18 @@ export const SCANNER_WAT = `
     (i32.const -1))
 )`;
 
-interface Scanner {
+interface Exports {
   readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   readonly scan: (pos: number, out: number, capacity: number, f32: number) => number;
-  readonly exact: { value: number };
-  readonly next: { value: number };
-  readonly closed: { value: number };
+}
+
+/** The instance with views of its memory, made again whenever the memory grows (which detaches them). */
+interface Scanner {
+  readonly exports: Exports;
+  bytes: Uint8Array;
+  i32: Int32Array;
+  f32: Float32Array;
+  f64: Float64Array;
 }
 
 let scanner: Scanner | null | undefined; // null: WebAssembly unavailable here
@@ -199,15 +205,26 @@ let scanner: Scanner | null | undefined; // null: WebAssembly unavailable here
 function instance(): Scanner | null {
   if (scanner !== undefined) return scanner;
   try {
-    const exports = instantiateWat(SCANNER_WAT) as Scanner;
+    const exports = instantiateWat(SCANNER_WAT) as Exports;
     new Float64Array(exports.memory.buffer, 0, 23).set(
       Array.from({ length: 23 }, (_, i) => 10 ** i),
     );
-    scanner = exports;
+    scanner = viewsOf(exports);
   } catch {
     scanner = null;
   }
   return scanner;
+}
+
+function viewsOf(exports: Exports): Scanner {
+  const { buffer } = exports.memory;
+  return {
+    exports,
+    bytes: new Uint8Array(buffer),
+    i32: new Int32Array(buffer),
+    f32: new Float32Array(buffer),
+    f64: new Float64Array(buffer),
+  };
 }
 
 /** A document's bytes, copied once into the scanner's memory; valid until the next document is loaded. */
@@ -259,14 +276,17 @@ function inputArea(size: number): { wasm: Scanner; bytes: Uint8Array } | undefin
   const wasm = instance();
   if (wasm === null) return undefined;
   const needed = INPUT_AT + size + SENTINEL;
-  try {
-    const have = wasm.memory.buffer.byteLength;
-    if (have < needed) wasm.memory.grow(Math.ceil((needed - have) / PAGE));
-  } catch {
-    return undefined; // the memory cannot grow that far: the general scanner needs none of it
+  const have = wasm.bytes.byteLength;
+  if (have < needed) {
+    try {
+      wasm.exports.memory.grow(Math.ceil((needed - have) / PAGE));
+    } catch {
+      return undefined; // the memory cannot grow that far: the general scanner needs none of it
+    }
+    Object.assign(wasm, viewsOf(wasm.exports));
   }
-  new Uint8Array(wasm.memory.buffer).fill(0, INPUT_AT + size, needed);
-  return { wasm, bytes: new Uint8Array(wasm.memory.buffer, INPUT_AT, size) };
+  wasm.bytes.fill(0, INPUT_AT + size, needed);
+  return { wasm, bytes: wasm.bytes.subarray(INPUT_AT, INPUT_AT + size) };
 }
 
 /** The scans of a document whose bytes (or a copy) lie at INPUT_AT. */
@@ -274,17 +294,27 @@ function documentOver(wasm: Scanner, bytes: Uint8Array): LoadedDocument {
   return {
     scan(pos, float32 = false) {
       if (bytes[pos] !== 0x5b) return undefined;
-      wasm.exact.value = 1;
+      const state = STATE_AT >> 2;
+      wasm.i32[state + 2] = 1; // exact, until a value is rounded twice
       const first = INPUT_AT + pos + 1;
       const Values = float32 ? Float32Array : Float64Array;
-      let values: Float64Array | Float32Array = new Values(0);
+      const out = float32 ? wasm.f32 : wasm.f64;
+      const outAt = OUT_AT / out.BYTES_PER_ELEMENT;
+      let values: Float64Array | Float32Array | undefined;
       let count = 0;
       let at = first;
       for (;;) {
-        const n = wasm.scan(at, OUT_AT, CHUNK, float32 ? 1 : 0);
+        const n = wasm.exports.scan(at, OUT_AT, CHUNK, float32 ? 1 : 0);
         if (n < 0) return undefined;
-        at = wasm.next.value;
-        const closed = wasm.closed.value === 1;
+        at = wasm.i32[state] as number;
+        const closed = wasm.i32[state + 1] === 1;
+        if (values === undefined && closed) {
+          // The whole array in one chunk, as all but the largest are: one copy, of the right size.
+          values = out.slice(outAt, outAt + n);
+          count = n;
+          break;
+        }
+        values ??= new Values(0);
         if (count + n > values.length) {
           // Sized from the bytes each value took so far, with a tenth to spare, rather than for the
           // shortest numbers the rest could hold: an image's 17-digit decimals take about 19 bytes.
@@ -296,13 +326,13 @@ function documentOver(wasm: Scanner, bytes: Uint8Array): LoadedDocument {
           grown.set(values.subarray(0, count));
           values = grown;
         }
-        values.set(new Values(wasm.memory.buffer, OUT_AT, n), count);
+        values.set(out.subarray(outAt, outAt + n), count);
         count += n;
         if (closed) break;
       }
       return {
-        values: values.subarray(0, count),
-        exact: !float32 && wasm.exact.value === 1,
+        values: count === values.length ? values : values.subarray(0, count),
+        exact: !float32 && wasm.i32[state + 2] === 1,
         end: at - INPUT_AT,
       };
     },

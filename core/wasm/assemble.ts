@@ -74,6 +74,7 @@ const MEMORY: Record<string, [number, number]> = {
   'i64.load': [0x29, 3],
   'f64.load': [0x2b, 3],
   'i32.load8_u': [0x2d, 0],
+  'i32.store': [0x36, 2],
   'f32.store': [0x38, 2],
   'f64.store': [0x39, 3],
   'i32.store8': [0x3a, 0],
