@@ -261,6 +261,20 @@ describe('parseInferJson', () => {
     expect(data.toArray()).toEqual([9223372036854775807n, 5]);
   });
 
+  it('reads integers beyond 2^53 as bigint only in a body that mentions INT64, wherever it does', () => {
+    const body = (tail: string) =>
+      `{"inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":[1]}],"parameters":{"seed":9007199254740993}${tail}}`;
+    for (const parse of [
+      (text: string) => parseInferJson(Buffer.from(text)),
+      (text: string) => parseInferJsonText(text)?.document,
+    ]) {
+      const seed = (text: string) =>
+        (parse(text) as { parameters: { seed: unknown } }).parameters.seed;
+      expect(seed(body(''))).toBe(9007199254740992); // JSON.parse's double
+      expect(seed(body(',"note":"INT64"'))).toBe(9007199254740993n); // the word after the integer
+    }
+  });
+
   it('gives, for any numbers, the same values as JSON.parse, or says they are approximate', () => {
     fc.assert(
       fc.property(fc.array(numberText, { maxLength: 20 }), (texts) => {
