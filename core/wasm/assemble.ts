@@ -2,7 +2,7 @@
  * Assembles WebAssembly text (the subset maas's scanners are written in) into a binary module, so the
  * text in the source is the one place the code lives: no build step, no binary in the repository.
  *
- * The subset: memories, mutable or constant globals, functions with named params and locals, exports,
+ * The subset: memories (defined, or imported and shared), mutable or constant globals, functions with named params and locals, exports,
  * instructions in folded form, block/loop/if with labels and no block results, and the numeric,
  * memory and control instructions in PLAIN, MEMORY and IMMEDIATE. test/unit/core/wasm checks the
  * bytes against wabt's.
@@ -81,15 +81,31 @@ const MEMORY: Record<string, [number, number]> = {
 };
 
 /** What is used of WebAssembly, declared here: TypeScript declares it with the DOM, which Node code has not. */
-interface WebAssemblyApi {
+export interface WebAssemblyApi {
   readonly Module: new (bytes: Uint8Array) => object;
-  readonly Instance: new (module: object) => { readonly exports: object };
+  readonly Instance: new (module: object, imports?: object) => { readonly exports: object };
+  readonly Memory: new (limits: {
+    initial: number;
+    maximum?: number;
+    shared?: boolean;
+  }) => WebAssemblyMemory;
+}
+
+export interface WebAssemblyMemory {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+  grow(pages: number): number;
+}
+
+/** The engine's WebAssembly; throws where there is none. */
+export function webAssembly(): WebAssemblyApi {
+  const api = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
+  if (api === undefined) throw new Error('WebAssembly is not available');
+  return api;
 }
 
 /** Assembles, compiles and instantiates a module without imports; its exports. */
 export function instantiateWat(text: string): object {
-  const api = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
-  if (api === undefined) throw new Error('WebAssembly is not available');
+  const api = webAssembly();
   return new api.Instance(new api.Module(assembleWat(text))).exports;
 }
 
@@ -127,7 +143,8 @@ class ModuleAssembler {
   private readonly types: string[] = [];
   private readonly typeBytes: number[][] = [];
   private readonly funcs: Func[] = [];
-  private readonly memories: number[] = [];
+  private readonly imports: number[][] = [];
+  private readonly memories: number[][] = [];
   private readonly globals: number[][] = [];
   private readonly globalNames = new Map<string, number>();
   private readonly exports: number[][] = [];
@@ -137,6 +154,7 @@ class ModuleAssembler {
       if (!Array.isArray(field)) throw new Error(`unexpected ${field} in module`);
       const [kind, ...rest] = field;
       if (kind === 'memory') this.memory(rest);
+      else if (kind === 'import') this.import(rest);
       else if (kind === 'global') this.global(rest);
       else if (kind === 'func') this.func(rest);
       else throw new Error(`unsupported module field ${String(kind)}`);
@@ -151,14 +169,12 @@ class ModuleAssembler {
       out.push(id, ...u32(content.length), ...content);
     };
     section(1, this.typeBytes);
+    section(2, this.imports);
     section(
       3,
       this.funcs.map((f) => u32(f.type)),
     );
-    section(
-      5,
-      this.memories.map((pages) => [0x00, ...u32(pages)]),
-    );
+    section(5, this.memories);
     section(6, this.globals);
     section(7, this.exports);
     section(
@@ -175,9 +191,17 @@ class ModuleAssembler {
   }
 
   private memory(rest: Sexp[]): void {
-    const index = this.memories.length;
-    const pages = rest.filter((r) => !this.exported(r, 0x02, index));
-    this.memories.push(Number(pages[0]));
+    const index = this.imports.length + this.memories.length;
+    this.memories.push(limits(rest.filter((r) => !this.exported(r, 0x02, index))));
+  }
+
+  /** `(import "module" "name" (memory ...))`: memories are the only imports the subset takes. */
+  private import(rest: Sexp[]): void {
+    if (this.memories.length > 0) throw new Error('imports come before memories');
+    const [module, name, desc] = rest;
+    if (!Array.isArray(desc) || desc[0] !== 'memory')
+      throw new Error('only memories can be imported');
+    this.imports.push([...nameBytes(module), ...nameBytes(name), 0x02, ...limits(desc.slice(1))]);
   }
 
   private global(rest: Sexp[]): void {
@@ -229,8 +253,7 @@ class ModuleAssembler {
   /** Records `(export "name")` inside a field; says whether `item` was one. */
   private exported(item: Sexp, kind: number, index: number): boolean {
     if (!Array.isArray(item) || item[0] !== 'export') return false;
-    const name = Buffer.from(String(item[1]).slice(1, -1), 'utf8');
-    this.exports.push([...u32(name.length), ...name, kind, ...u32(index)]);
+    this.exports.push([...nameBytes(item[1]), kind, ...u32(index)]);
     return true;
   }
 }
@@ -374,6 +397,24 @@ function constant(form: Sexp[]): number[] {
     return [0x44, ...bytes];
   }
   throw new Error(`unsupported constant ${op}`);
+}
+
+/** A memory's pages, at least and at most, and whether threads share it: `1`, `1 16`, `1 16 shared`. */
+function limits(items: Sexp[]): number[] {
+  const shared = items.at(-1) === 'shared';
+  const [min, max] = (shared ? items.slice(0, -1) : items).map(Number);
+  if (min === undefined || Number.isNaN(min) || (max !== undefined && Number.isNaN(max)))
+    throw new Error('a memory needs its size in pages');
+  if (shared && max === undefined) throw new Error('a shared memory needs a maximum');
+  const flags = (max === undefined ? 0 : 1) | (shared ? 2 : 0);
+  return [flags, ...u32(min), ...(max === undefined ? [] : u32(max))];
+}
+
+/** A quoted name as the binary format writes it: its UTF-8 length, then its bytes. */
+function nameBytes(quoted: Sexp | undefined): number[] {
+  if (typeof quoted !== 'string' || !quoted.startsWith('"')) throw new Error('expected a "name"');
+  const bytes = Buffer.from(quoted.slice(1, -1), 'utf8');
+  return [...u32(bytes.length), ...bytes];
 }
 
 /** Locals as the binary format groups them: runs of one type. */

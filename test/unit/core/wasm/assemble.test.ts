@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import wabtInit from 'wabt';
 import { SCANNER_WAT } from '../../../../core/oip/number-scan.js';
-import { assembleWat, instantiateWat } from '../../../../core/wasm/assemble.js';
+import { assembleWat, instantiateWat, webAssembly } from '../../../../core/wasm/assemble.js';
 
 const wabt = await wabtInit();
 const wabtBytes = (text: string) =>
@@ -48,7 +48,41 @@ describe('assembleWat', () => {
     expect(new Uint8Array(mem.buffer)[67]).toBe(4);
   });
 
+  it('assembles an imported shared memory as wabt does, and its instances share it', () => {
+    const text = `
+(module
+  (import "env" "memory" (memory 1 4 shared))
+  (func (export "put") (param $at i32) (param $v i32) (i32.store offset=4 (local.get $at) (local.get $v)))
+  (func (export "get") (param $at i32) (result i32) (i32.load8_u (local.get $at))))`;
+    const bytes = assembleWat(text);
+    expect(Buffer.from(bytes)).toEqual(wabtBytes(text));
+    const api = webAssembly();
+    const memory = new api.Memory({ initial: 1, maximum: 4, shared: true });
+    const module = new api.Module(bytes);
+    const [one, two] = [1, 2].map(
+      () =>
+        new api.Instance(module, { env: { memory } }).exports as {
+          put: (at: number, v: number) => void;
+          get: (at: number) => number;
+        },
+    );
+    one!.put(8, 42);
+    expect(two!.get(12)).toBe(42);
+    expect(Object.prototype.toString.call(memory.buffer)).toBe('[object SharedArrayBuffer]');
+  });
+
+  it('assembles memory limits as wabt does', () => {
+    for (const limits of ['2', '2 8', '2 8 shared']) {
+      const text = `(module (memory (export "m") ${limits}))`;
+      expect(Buffer.from(assembleWat(text))).toEqual(wabtBytes(text));
+    }
+  });
+
   it.each([
+    ['an imported function', '(module (import "env" "f" (func)))', /only memories/],
+    ['a shared memory without a maximum', '(module (memory 1 shared))', /needs a maximum/],
+    ['a memory without a size', '(module (memory))', /size in pages/],
+    ['an import after a memory', '(module (memory 1) (import "e" "m" (memory 1)))', /before/],
     ['an unknown instruction', '(module (func (i32.frobnicate)))', /unsupported instruction/],
     ['an unknown label', '(module (func (br $nowhere)))', /unknown label/],
     ['an unknown local', '(module (func (local.get $x) drop))', /unknown local/],
