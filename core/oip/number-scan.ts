@@ -1,4 +1,6 @@
-import { instantiateWat } from '../wasm/assemble.js';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { assembleWat, type WebAssemblyMemory, webAssembly } from '../wasm/assemble.js';
 
 /**
  * The fast path for an input's flat `data` array of JSON numbers: a WebAssembly scanner that reads
@@ -13,41 +15,60 @@ import { instantiateWat } from '../wasm/assemble.js';
  * 2^53; longer mantissas are rounded twice, within 1e-14 of JSON.parse's value, and marked inexact,
  * as TensorNumbers expects. For an input declared FP32 it rounds each value to FP32 itself, as
  * TensorNumbers.toFloat32 would, and so skips a pass over the values in JavaScript.
+ *
+ * On a machine with more than one core, a large array is scanned in two halves at once: the second by
+ * a helper thread over the same (shared) memory. The halves meet at a comma the calling thread's half
+ * must end on, so the result is the one a single scan gives; anything unexpected (the helper not
+ * ready, gone, or giving up) leaves the rest to the calling thread or to the general scanner.
  */
 
 /** How far a value marked inexact may be from JSON.parse's double, relatively: both scanners keep to it. */
 export const INEXACT_WITHIN = 1e-14;
 
-// Memory: powers of ten at 0 (1e22, the largest, at 176), the state of the last scan at STATE_AT, a
-// chunk of results at OUT_AT, the document's bytes at INPUT_AT, then SENTINEL zero bytes, which no
-// number or separator contains: the scanner stops there without checking the end, and its eight-byte
-// reads stay inside memory. The state is in memory, not in globals: reading a WebAssembly.Global from
-// JavaScript is a call into the engine, and three of them per scan measured more than a small scan.
+// Memory: powers of ten at 0 (1e22, the largest, at 176), the state of the calling thread's last scan
+// at STATE_AT and the helper's at HELPER_STATE_AT, the helper's orders at ORDER_AT, a chunk of results
+// for each at OUT_AT and HELPER_OUT_AT, the document's bytes at INPUT_AT, then SENTINEL zero bytes,
+// which no number or separator contains: the scanner stops there without checking the end, and its
+// eight-byte reads stay inside memory. The state is in memory, not in globals: reading a
+// WebAssembly.Global from JavaScript is a call into the engine, and three of them per scan measured
+// more than a small scan.
 const STATE_AT = 192; // i32s: next, closed, exact
+const HELPER_STATE_AT = 208;
+const ORDER_AT = 224; // i32s: task (0 idle, 1 to scan), ready, start, f32, capacity, count
 const OUT_AT = 256;
-const CHUNK = 65_536; // values per call: the results area stays 512 KiB whatever the body
-const INPUT_AT = OUT_AT + CHUNK * 8;
+const CHUNK_BYTES = 524_288; // results per call: each area stays 512 KiB whatever the body
+const HELPER_OUT_AT = OUT_AT + CHUNK_BYTES;
+const INPUT_AT = HELPER_OUT_AT + CHUNK_BYTES;
 const SENTINEL = 16;
 const PAGE = 65_536;
+// A shared memory declares its largest size; only the pages written take memory.
+const MAX_PAGES = 16_384; // 1 GiB, far beyond any body API Gateway passes
+const NO_LIMIT = 0x7fff_ffff;
+// Below this, waking the helper costs about what it saves (about 1 ns a byte, 10-50 µs to wake).
+const PARALLEL_FROM = 262_144;
+// The helper scans a megabyte in about a millisecond: this long means it is stuck, or gone.
+const HELPER_PATIENCE_MS = 2_000;
 
 export const SCANNER_WAT = `
 (module
-  (memory (export "memory") 1)
-  ;; scan(pos, out, capacity, f32): numbers from pos (just inside '[' or after a ','), written at out
-  ;; as f64, or with $f32 as f32. Returns how many; -1 to give up. At STATE_AT: next, where to go on
-  ;; (after ']' when closed, else the start of the next value, the chunk being full); closed; exact,
-  ;; which drops to 0 when a value was rounded twice (the caller sets it to 1 first).
+  (import "scanner" "memory" (memory 1 ${MAX_PAGES} shared))
+  ;; scan(pos, out, capacity, f32, state, limit): numbers from pos (just inside '[' or after a ','),
+  ;; written at out as f64, or with $f32 as f32, until capacity of them, or a value starting at limit
+  ;; or later. Returns how many; -1 to give up. At state: next, where to go on (after ']' when closed,
+  ;; else the start of the next value); closed; exact, which drops to 0 when a value was rounded twice
+  ;; (the caller sets it to 1 first).
   (func (export "scan") (param $pos i32) (param $out i32) (param $capacity i32) (param $f32 i32)
-    (result i32)
+    (param $state i32) (param $limit i32) (result i32)
     (local $c i32) (local $count i32) (local $scale i32) (local $exp i32) (local $esign i32)
     (local $power i32) (local $neg i32) (local $approx i32)
     (local $m i64) (local $w i64)
     (local $v f64) (local $d f64) (local $f f32)
-    (i32.store (i32.const ${STATE_AT + 4}) (i32.const 0))
+    (i32.store offset=4 (local.get $state) (i32.const 0))
     (block $giveUp
       (loop $value
-        (if (i32.eq (local.get $count) (local.get $capacity)) (then
-          (i32.store (i32.const ${STATE_AT}) (local.get $pos))
+        (if (i32.or (i32.eq (local.get $count) (local.get $capacity))
+              (i32.ge_u (local.get $pos) (local.get $limit))) (then
+          (i32.store (local.get $state) (local.get $pos))
           (return (local.get $count))))
         ;; whitespace
         (block $text (loop $space
@@ -153,7 +174,7 @@ export const SCANNER_WAT = `
           (else (local.set $v (f64.div (local.get $v)
             (f64.load (i32.shl (i32.sub (i32.const 0) (local.get $power)) (i32.const 3)))))))
         (if (local.get $neg) (then (local.set $v (f64.neg (local.get $v)))))
-        (if (local.get $approx) (then (i32.store (i32.const ${STATE_AT + 8}) (i32.const 0))))
+        (if (local.get $approx) (then (i32.store offset=8 (local.get $state) (i32.const 0))))
         (if (local.get $f32)
           (then
             ;; Rounded to FP32 as JSON.parse's double would round. A twice-rounded value lies within
@@ -174,8 +195,8 @@ export const SCANNER_WAT = `
             (local.set $pos (i32.add (local.get $pos) (i32.const 1)))
             (br $value)))
           (if (i32.eq (local.get $c) (i32.const 93)) (then
-            (i32.store (i32.const ${STATE_AT}) (i32.add (local.get $pos) (i32.const 1)))
-            (i32.store (i32.const ${STATE_AT + 4}) (i32.const 1))
+            (i32.store (local.get $state) (i32.add (local.get $pos) (i32.const 1)))
+            (i32.store offset=4 (local.get $state) (i32.const 1))
             (return (local.get $count))))
           (br_if $giveUp (i32.eqz (i32.or
             (i32.or (i32.eq (local.get $c) (i32.const 32)) (i32.eq (local.get $c) (i32.const 10)))
@@ -186,15 +207,21 @@ export const SCANNER_WAT = `
     (i32.const -1))
 )`;
 
-interface Exports {
-  readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
-  readonly scan: (pos: number, out: number, capacity: number, f32: number) => number;
-}
+type ScanFunction = (
+  pos: number,
+  out: number,
+  capacity: number,
+  f32: number,
+  state: number,
+  limit: number,
+) => number;
 
-/** The instance with views of its memory, made again whenever the memory grows (which detaches them). */
+/** The instance with views of its memory, made again whenever the memory grows (old ones keep its old size). */
 interface Scanner {
-  readonly exports: Exports;
-  bytes: Uint8Array;
+  readonly scan: ScanFunction;
+  readonly module: object;
+  readonly memory: WebAssemblyMemory;
+  bytes: Buffer;
   i32: Int32Array;
   f32: Float32Array;
   f64: Float64Array;
@@ -205,22 +232,28 @@ let scanner: Scanner | null | undefined; // null: WebAssembly unavailable here
 function instance(): Scanner | null {
   if (scanner !== undefined) return scanner;
   try {
-    const exports = instantiateWat(SCANNER_WAT) as Exports;
-    new Float64Array(exports.memory.buffer, 0, 23).set(
+    const api = webAssembly();
+    const module = new api.Module(assembleWat(SCANNER_WAT));
+    // Shared, so that a helper thread can scan half of a large array in it (see HELPER_SOURCE).
+    const memory = new api.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+    const { scan } = new api.Instance(module, { scanner: { memory } }).exports as {
+      scan: ScanFunction;
+    };
+    scanner = { scan, module, memory, ...viewsOf(memory) };
+    scanner.f64.set(
       Array.from({ length: 23 }, (_, i) => 10 ** i),
+      0,
     );
-    scanner = viewsOf(exports);
   } catch {
     scanner = null;
   }
   return scanner;
 }
 
-function viewsOf(exports: Exports): Scanner {
-  const { buffer } = exports.memory;
+function viewsOf(memory: WebAssemblyMemory) {
+  const { buffer } = memory;
   return {
-    exports,
-    bytes: new Uint8Array(buffer),
+    bytes: Buffer.from(buffer),
     i32: new Int32Array(buffer),
     f32: new Float32Array(buffer),
     f64: new Float64Array(buffer),
@@ -249,7 +282,7 @@ export function loadDocument(bytes: Uint8Array): LoadedDocument | undefined {
   const input = inputArea(bytes.length);
   if (input === undefined) return undefined;
   input.bytes.set(bytes);
-  return documentOver(input.wasm, bytes);
+  return documentOver(input.wasm, bytes.length);
 }
 
 /**
@@ -266,75 +299,213 @@ export function loadAsciiText(
   // Room for one byte per UTF-16 unit: a character beyond ASCII takes more, and stops the write short.
   const { read, written } = ENCODER.encodeInto(text, input.bytes);
   if (read !== text.length || written !== text.length) return undefined;
-  return { bytes: input.bytes, document: documentOver(input.wasm, input.bytes) };
+  return { bytes: input.bytes, document: documentOver(input.wasm, text.length) };
 }
 
 const ENCODER = new TextEncoder();
 
 /** Room for `size` bytes of input, sentinel after them; undefined where WebAssembly or the memory is unavailable. */
-function inputArea(size: number): { wasm: Scanner; bytes: Uint8Array } | undefined {
+function inputArea(size: number): { wasm: Scanner; bytes: Buffer } | undefined {
   const wasm = instance();
   if (wasm === null) return undefined;
   const needed = INPUT_AT + size + SENTINEL;
   const have = wasm.bytes.byteLength;
   if (have < needed) {
     try {
-      wasm.exports.memory.grow(Math.ceil((needed - have) / PAGE));
+      wasm.memory.grow(Math.ceil((needed - have) / PAGE));
     } catch {
       return undefined; // the memory cannot grow that far: the general scanner needs none of it
     }
-    Object.assign(wasm, viewsOf(wasm.exports));
+    Object.assign(wasm, viewsOf(wasm.memory));
   }
   wasm.bytes.fill(0, INPUT_AT + size, needed);
   return { wasm, bytes: wasm.bytes.subarray(INPUT_AT, INPUT_AT + size) };
 }
 
-/** The scans of a document whose bytes (or a copy) lie at INPUT_AT. */
-function documentOver(wasm: Scanner, bytes: Uint8Array): LoadedDocument {
+/** The scans of a document of `length` bytes at INPUT_AT. */
+function documentOver(wasm: Scanner, length: number): LoadedDocument {
+  const end = INPUT_AT + length;
   return {
     scan(pos, float32 = false) {
-      if (bytes[pos] !== 0x5b) return undefined;
-      const state = STATE_AT >> 2;
-      wasm.i32[state + 2] = 1; // exact, until a value is rounded twice
       const first = INPUT_AT + pos + 1;
-      const Values = float32 ? Float32Array : Float64Array;
+      if (wasm.bytes[first - 1] !== 0x5b) return undefined;
       const out = float32 ? wasm.f32 : wasm.f64;
-      const outAt = OUT_AT / out.BYTES_PER_ELEMENT;
+      const Values = float32 ? Float32Array : Float64Array;
+      const size = out.BYTES_PER_ELEMENT;
+      const capacity = CHUNK_BYTES / size;
+      const f32 = float32 ? 1 : 0;
+      const state = STATE_AT >> 2;
+      const helperState = HELPER_STATE_AT >> 2;
+      wasm.i32[state + 2] = 1; // exact, until a value is rounded twice
+      const split = splitFor(wasm, first, end);
+      if (split !== NO_LIMIT) orderHelper(wasm, split, f32, capacity);
+
       let values: Float64Array | Float32Array | undefined;
       let count = 0;
-      let at = first;
-      for (;;) {
-        const n = wasm.exports.scan(at, OUT_AT, CHUNK, float32 ? 1 : 0);
-        if (n < 0) return undefined;
-        at = wasm.i32[state] as number;
-        const closed = wasm.i32[state + 1] === 1;
-        if (values === undefined && closed) {
+      let exact = true;
+      /** Appends n results from `from`; `last`: they end the array. */
+      const add = (from: number, n: number, last: boolean, at: number) => {
+        const start = from / size;
+        if (values === undefined && last) {
           // The whole array in one chunk, as all but the largest are: one copy, of the right size.
-          values = out.slice(outAt, outAt + n);
+          values = out.slice(start, start + n);
           count = n;
-          break;
+          return;
         }
         values ??= new Values(0);
         if (count + n > values.length) {
           // Sized from the bytes each value took so far, with a tenth to spare, rather than for the
           // shortest numbers the rest could hold: an image's 17-digit decimals take about 19 bytes.
           const total = count + n;
-          const guess = closed
-            ? total
-            : Math.ceil(((total * (INPUT_AT + bytes.length - first)) / (at - first)) * 1.1);
+          const guess = last ? total : Math.ceil(((total * (end - first)) / (at - first)) * 1.1);
           const grown = new Values(Math.max(guess, values.length * 2, total));
           grown.set(values.subarray(0, count));
           values = grown;
         }
-        values.set(out.subarray(outAt, outAt + n), count);
+        values.set(out.subarray(start, start + n), count);
         count += n;
+      };
+
+      let at = first;
+      let limit = split;
+      for (;;) {
+        const n = wasm.scan(at, OUT_AT, capacity, f32, STATE_AT, limit);
+        if (n < 0) return undefined;
+        at = wasm.i32[state] as number;
+        const closed = wasm.i32[state + 1] === 1;
+        add(OUT_AT, n, closed, at);
         if (closed) break;
+        if (at < limit) continue; // the chunk was full
+        limit = NO_LIMIT;
+        // At the helper's start: its half is the rest, as far as it got.
+        const theirs = at === split ? helperCount(wasm) : undefined;
+        if (theirs === undefined) continue; // gone: the rest is this thread's
+        if (theirs < 0) return undefined; // its half holds what the scanner gives up on
+        scansShared++;
+        exact &&= wasm.i32[helperState + 2] === 1;
+        at = wasm.i32[helperState] as number;
+        const helperClosed = wasm.i32[helperState + 1] === 1;
+        add(HELPER_OUT_AT, theirs, helperClosed, at);
+        if (helperClosed) break;
       }
+      values ??= new Values(0);
       return {
         values: count === values.length ? values : values.subarray(0, count),
-        exact: !float32 && wasm.i32[state + 2] === 1,
+        exact: !float32 && exact && wasm.i32[state + 2] === 1,
         end: at - INPUT_AT,
       };
     },
   };
+}
+
+// The helper: a worker thread with its own instance over the same memory, started the first time a
+// large array comes, so that processes which never see one never pay for it. It is unref'd: it never
+// keeps a process alive. Orders and results pass through ORDER_AT, ordered by Atomics.
+const ORDER = ORDER_AT >> 2;
+const TASK = ORDER;
+const READY = ORDER + 1;
+const START = ORDER + 2;
+const F32 = ORDER + 3;
+const CAPACITY = ORDER + 4;
+const COUNT = ORDER + 5;
+
+// Runs as a script or as a module (a worker takes the process's --input-type): hence import().
+const HELPER_SOURCE = `
+import('node:worker_threads').then(({ workerData }) => {
+  const { module, memory } = workerData;
+  const { scan } = new WebAssembly.Instance(module, { scanner: { memory } }).exports;
+  const order = new Int32Array(memory.buffer, 0, ${ORDER + 6});
+  Atomics.store(order, ${READY}, 1);
+  for (;;) {
+    Atomics.wait(order, ${TASK}, 0);
+    if (Atomics.load(order, ${TASK}) !== 1) continue;
+    let count = -1;
+    try {
+      count = scan(order[${START}], ${HELPER_OUT_AT}, order[${CAPACITY}], order[${F32}], ${HELPER_STATE_AT}, ${NO_LIMIT});
+    } catch {}
+    order[${COUNT}] = count;
+    Atomics.store(order, ${TASK}, 0);
+    Atomics.notify(order, ${TASK});
+  }
+});`;
+
+let helper: 'not started' | 'started' | 'gone' = 'not started';
+let scansShared = 0;
+
+/**
+ * Where the helper starts on the array whose first value is at `first`: just after a comma near its
+ * middle. NO_LIMIT when the array is too small to share, or the helper cannot take it now.
+ */
+function splitFor(wasm: Scanner, first: number, end: number): number {
+  if (end - first < PARALLEL_FROM) return NO_LIMIT;
+  if (helper === 'not started') startHelper(wasm);
+  if (helper !== 'started' || Atomics.load(wasm.i32, READY) !== 1) return NO_LIMIT;
+  if (Atomics.load(wasm.i32, TASK) !== 0) return NO_LIMIT; // still on a half no one waited for
+  // A flat array of numbers ends at its first ']' (memchr: about 30 µs a megabyte).
+  const close = wasm.bytes.indexOf(0x5d, first);
+  if (close < 0 || close >= end || close - first < PARALLEL_FROM) return NO_LIMIT;
+  const comma = wasm.bytes.indexOf(0x2c, first + ((close - first) >> 1));
+  return comma < 0 || comma >= close ? NO_LIMIT : comma + 1;
+}
+
+function startHelper(wasm: Scanner): void {
+  helper = 'gone';
+  if (availableParallelism() < 2) return;
+  try {
+    const worker = new Worker(HELPER_SOURCE, {
+      eval: true,
+      workerData: { module: wasm.module, memory: wasm.memory },
+    });
+    worker.unref();
+    // Without a listener a worker's error would end the process; this thread just scans alone.
+    worker.on('error', () => {
+      helper = 'gone';
+    });
+    worker.on('exit', () => {
+      helper = 'gone';
+    });
+    helper = 'started';
+  } catch {
+    // No threads here: every scan stays on the calling thread.
+  }
+}
+
+function orderHelper(wasm: Scanner, start: number, f32: number, capacity: number): void {
+  const order = wasm.i32;
+  order[(HELPER_STATE_AT >> 2) + 2] = 1;
+  order[START] = start;
+  order[F32] = f32;
+  order[CAPACITY] = capacity;
+  Atomics.store(order, TASK, 1);
+  Atomics.notify(order, TASK);
+}
+
+/** How many values the helper wrote, once it is done; -1 if it gave up; undefined if it is gone. */
+function helperCount(wasm: Scanner): number | undefined {
+  const order = wasm.i32;
+  const deadline = performance.now() + HELPER_PATIENCE_MS;
+  while (Atomics.load(order, TASK) !== 0) {
+    const left = deadline - performance.now();
+    if (left <= 0) {
+      helper = 'gone'; // it may still write its own areas, which no one reads any more
+      return undefined;
+    }
+    Atomics.wait(order, TASK, 1, left);
+  }
+  return order[COUNT];
+}
+
+/** How many arrays the helper thread has scanned half of, in this process. */
+export function scansHelped(): number {
+  return scansShared;
+}
+
+/** Starts the helper thread (as a large array would) and resolves once it is ready: false where it cannot run. */
+export async function helperReady(): Promise<boolean> {
+  const wasm = instance();
+  if (wasm === null) return false;
+  if (helper === 'not started') startHelper(wasm);
+  while (helper === 'started' && Atomics.load(wasm.i32, READY) !== 1)
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  return helper === 'started';
 }

@@ -1,6 +1,14 @@
+import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { loadAsciiText, loadDocument } from '../../../../core/oip/number-scan.js';
+import {
+  helperReady,
+  loadAsciiText,
+  loadDocument,
+  scansHelped,
+} from '../../../../core/oip/number-scan.js';
+import { ROOT } from '../../../helpers/processes.js';
 
 /** Scans `[...]` placed after some leading text, as an input's data sits inside a request. */
 function scan(array: string, float32 = false) {
@@ -11,6 +19,19 @@ function scan(array: string, float32 = false) {
   const scanned = document.scan(8, float32);
   if (scanned !== undefined) expect(bytes[scanned.end]).toBe(0x7d); // just after the array
   return scanned;
+}
+
+/** Typed arrays compared by their bytes (so -0 is not 0): the first index where they differ, or -1. */
+function firstDifference(
+  actual: ArrayBufferView | undefined,
+  expected: Float32Array | Float64Array,
+) {
+  if (actual === undefined || actual.constructor !== expected.constructor) return 'another type';
+  const bytes = (v: ArrayBufferView) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  if (actual.byteLength !== expected.byteLength)
+    return `length ${actual.byteLength / expected.BYTES_PER_ELEMENT}`;
+  if (bytes(actual).equals(bytes(expected))) return -1;
+  return Array.from(expected).findIndex((v, i) => !Object.is((actual as Float64Array)[i], v));
 }
 
 // Numbers as clients write them: FP32 values as 17-digit decimals, and every shape JSON allows.
@@ -129,8 +150,10 @@ describe('the WebAssembly number scanner', () => {
   it('scans more values than one call holds, in order', () => {
     const values = Array.from({ length: 200_000 }, (_, i) => (i % 1000) / 8);
     const scanned = scan(JSON.stringify(values));
-    expect(scanned?.values).toEqual(Float64Array.from(values));
-    expect(scan(JSON.stringify(values), true)?.values).toEqual(Float32Array.from(values));
+    expect(firstDifference(scanned?.values, Float64Array.from(values))).toBe(-1);
+    expect(
+      firstDifference(scan(JSON.stringify(values), true)?.values, Float32Array.from(values)),
+    ).toBe(-1);
   });
 
   it('takes ASCII text as its bytes, in one write, and refuses any other text', () => {
@@ -152,4 +175,115 @@ describe('the WebAssembly number scanner', () => {
     // Left over from the large document, past the small one's end, the sentinel still stops the scan.
     expect(scan('[3, 4')).toBeUndefined();
   });
+});
+
+describe('the number scanner on two threads', () => {
+  // Large enough to be shared (256 KiB and more): about 20 bytes a value.
+  const large = (n: number, value: (i: number) => number) =>
+    Array.from({ length: n }, (_, i) => value(i));
+
+  it('has a helper thread wherever the machine has more than one core', async () => {
+    expect(await helperReady()).toBe(availableParallelism() > 1);
+  });
+
+  it('scans a large array in two halves into what one scan gives, FP32 or doubles', async () => {
+    const ready = await helperReady();
+    const values = large(150_528, (i) => Math.fround(Math.sin(i) * 10 ** ((i % 9) - 4)));
+    const text = JSON.stringify(values);
+    const before = scansHelped();
+    const floats = scan(text, true);
+    const doubles = scan(text);
+    expect(firstDifference(floats?.values, Float32Array.from(values))).toBe(-1);
+    // 17-digit decimals: rounded twice, within 1e-14, so each is the very float written.
+    expect(firstDifference(Float32Array.from(doubles!.values), Float32Array.from(values))).toBe(-1);
+    expect(doubles?.exact).toBe(false);
+    expect(scansHelped() - before).toBe(ready ? 2 : 0);
+  });
+
+  it('goes on alone where the half it gave the helper holds more than one call takes', async () => {
+    const ready = await helperReady();
+    // 400,000 doubles: the helper's 200,000 overflow its 65,536 per call; spaces around the commas.
+    const values = large(400_000, (i) => (i % 1000) / 8);
+    const text = `[ ${values.join(' , ')} ]`;
+    const before = scansHelped();
+    const scanned = scan(text);
+    expect(firstDifference(scanned?.values, Float64Array.from(values))).toBe(-1);
+    expect(scanned?.exact).toBe(true);
+    expect(scansHelped() - before).toBe(ready ? 1 : 0);
+  });
+
+  it('says a value was rounded twice when only the half the helper took has one', async () => {
+    await helperReady();
+    const values = large(100_000, (i) => i / 4);
+    const text = JSON.stringify([...values, 1.5e30]);
+    expect(scan(text)?.exact).toBe(false);
+    expect(scan(JSON.stringify(values))?.exact).toBe(true);
+  });
+
+  it.each([
+    ['in the half the helper takes', (n: number) => n - 10],
+    ['in the half this thread keeps', () => 10],
+    ['at the very middle', (n: number) => n >> 1],
+  ])('gives up on a bad value %s, for the general scanner to decide', async (_, at) => {
+    await helperReady();
+    const texts = large(100_000, (i) => i / 4).map(String);
+    texts[at(texts.length)] = '"x"';
+    expect(scan(`[${texts.join(',')}]`)).toBeUndefined();
+    // And the next document is read afresh, whatever the helper was left doing.
+    expect(Array.from(scan('[3, 4]')!.values)).toEqual([3, 4]);
+  });
+
+  it('scans each of several large inputs in a body in two halves', async () => {
+    const ready = await helperReady();
+    const first = large(40_000, (i) => i / 8);
+    const second = large(40_000, (i) => -(i + 1) / 16);
+    const text = `{"a":${JSON.stringify(first)},"b":${JSON.stringify(second)}}`;
+    const document = loadDocument(Buffer.from(text, 'latin1'))!;
+    const before = scansHelped();
+    const a = document.scan(5);
+    expect(firstDifference(a?.values, Float64Array.from(first))).toBe(-1);
+    expect(a?.end).toBe(text.indexOf(',"b":'));
+    const b = document.scan(a!.end + 5);
+    expect(firstDifference(b?.values, Float64Array.from(second))).toBe(-1);
+    expect(scansHelped() - before).toBe(ready ? 2 : 0);
+  });
+
+  it('never keeps a process alive', async () => {
+    // A process that scanned with the helper ends by itself once it has nothing left to do.
+    const script = `
+      import { helperReady, loadDocument, scansHelped } from './core/oip/number-scan.ts';
+      await helperReady();
+      const text = JSON.stringify(Array.from({ length: 100_000 }, (_, i) => i / 4));
+      loadDocument(Buffer.from('{"data":' + text + '}')).scan(8);
+      console.log('helped', scansHelped());`;
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve(null);
+      }, 20_000);
+      child.on('exit', (exitCode) => {
+        clearTimeout(timer);
+        resolve(exitCode);
+      });
+    });
+    expect({ code, output: output.trim() }).toEqual({
+      code: 0,
+      output: `helped ${availableParallelism() > 1 ? 1 : 0}`,
+    });
+  }, 30_000);
 });
