@@ -2,10 +2,10 @@
  * Assembles WebAssembly text (the subset maas's scanners are written in) into a binary module, so the
  * text in the source is the one place the code lives: no build step, no binary in the repository.
  *
- * The subset: memories (defined, or imported and shared), mutable or constant globals, functions with named params and locals, exports,
- * instructions in folded form, block/loop/if with labels and no block results, and the numeric,
- * memory and control instructions in PLAIN, MEMORY and IMMEDIATE. test/unit/core/wasm checks the
- * bytes against wabt's.
+ * The subset: memories (defined, or imported and shared), mutable or constant globals, functions with
+ * named params and locals, exports, instructions in folded form, block/loop/if with labels and no
+ * block results, and the numeric, memory and control instructions in PLAIN, MEMORY and IMMEDIATE.
+ * test/unit/core/wasm checks the bytes against wabt's.
  */
 
 type Sexp = string | Sexp[];
@@ -81,7 +81,7 @@ const MEMORY: Record<string, [number, number]> = {
 };
 
 /** What is used of WebAssembly, declared here: TypeScript declares it with the DOM, which Node code has not. */
-export interface WebAssemblyApi {
+interface WebAssemblyApi {
   readonly Module: new (bytes: Uint8Array) => object;
   readonly Instance: new (module: object, imports?: object) => { readonly exports: object };
   readonly Memory: new (limits: {
