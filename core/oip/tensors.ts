@@ -3,6 +3,7 @@ import { DATATYPES, type Datatype, type DatatypeInfo, isDatatype } from './datat
 import { InvalidInputError, PayloadTooLargeError } from './errors.js';
 import { fromHalfBits, toHalfBits } from './fp16.js';
 import { TensorNumbers } from './json.js';
+import { printFloats } from './number-print.js';
 import type { RequestInput } from './schemas.js';
 import type { Tensor, TensorData } from './tensor.js';
 
@@ -148,15 +149,14 @@ export function encodeJsonData(tensor: Tensor): string {
   const kind = DATATYPES[tensor.datatype].kind;
   if (kind === 'bool')
     return Array.from(data as Uint8Array, (b) => (b === 0 ? 'false' : 'true')).join(',');
-  if (kind === 'half')
-    return Array.from(data as Uint16Array, (h) => jsonNumber(fromHalfBits(h))).join(',');
-  if (kind === 'float') {
-    const floats = data as Float32Array;
-    // join() prints the same shortest round-trip digits as JSON.stringify; only non-finite values,
-    // which JSON cannot carry, need the element-wise path (they become null).
-    for (let i = 0; i < floats.length; i++) {
-      if (!Number.isFinite(floats[i])) return Array.from(floats, jsonNumber).join(',');
-    }
+  if (kind === 'half' || kind === 'float') {
+    // FP16 values are FP32 values too, and print as such. Only non-finite values, which JSON cannot
+    // carry, take the element-wise path: they become null.
+    const floats =
+      kind === 'half'
+        ? Float32Array.from(data as Uint16Array, fromHalfBits)
+        : (data as Float32Array | Float64Array);
+    return printFloats(floats) ?? Array.from(floats, jsonNumber).join(',');
   }
   // Integers, including 64-bit ones, print exactly.
   return (data as Int32Array).join(',');

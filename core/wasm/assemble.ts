@@ -4,7 +4,7 @@
  *
  * The subset: memories (defined, or imported and shared), mutable or constant globals, functions with
  * named params and locals, exports, instructions in folded form, block/loop/if with labels and no
- * block results, and the numeric, memory and control instructions in PLAIN, MEMORY and IMMEDIATE.
+ * block results, calls by name, and the numeric, memory and control instructions in PLAIN, MEMORY and IMMEDIATE.
  * test/unit/core/wasm checks the bytes against wabt's.
  */
 
@@ -21,15 +21,21 @@ const PLAIN: Record<string, number> = {
   select: 0x1b,
   'i32.eqz': 0x45,
   'i32.eq': 0x46,
+  'i32.ne': 0x47,
   'i32.lt_s': 0x48,
   'i32.lt_u': 0x49,
   'i32.gt_s': 0x4a,
   'i32.gt_u': 0x4b,
+  'i32.le_s': 0x4c,
   'i32.le_u': 0x4d,
   'i32.ge_s': 0x4e,
   'i32.ge_u': 0x4f,
+  'i64.eqz': 0x50,
+  'i64.eq': 0x51,
   'i64.ne': 0x52,
+  'i64.lt_u': 0x54,
   'i64.gt_u': 0x56,
+  'i64.le_u': 0x58,
   'i64.ge_u': 0x5a,
   'f32.ne': 0x5c,
   'i32.add': 0x6a,
@@ -38,11 +44,16 @@ const PLAIN: Record<string, number> = {
   'i32.and': 0x71,
   'i32.or': 0x72,
   'i32.shl': 0x74,
+  'i32.shr_u': 0x76,
+  'i64.clz': 0x79,
   'i64.add': 0x7c,
   'i64.sub': 0x7d,
   'i64.mul': 0x7e,
+  'i64.div_u': 0x80,
+  'i64.rem_u': 0x82,
   'i64.and': 0x83,
   'i64.or': 0x84,
+  'i64.shl': 0x86,
   'i64.shr_u': 0x88,
   'f64.abs': 0x99,
   'f64.neg': 0x9a,
@@ -50,14 +61,19 @@ const PLAIN: Record<string, number> = {
   'f64.sub': 0xa1,
   'f64.mul': 0xa2,
   'f64.div': 0xa3,
+  'i32.wrap_i64': 0xa7,
+  'i64.extend_i32_s': 0xac,
   'i64.extend_i32_u': 0xad,
   'f32.demote_f64': 0xb6,
   'f64.convert_i32_u': 0xb8,
   'f64.convert_i64_u': 0xba,
+  'f64.promote_f32': 0xbb,
+  'i64.reinterpret_f64': 0xbd,
 };
 
 /** Instructions with one immediate: an index, a label or a constant. */
 const IMMEDIATE = new Set([
+  'call',
   'local.get',
   'local.set',
   'global.get',
@@ -71,13 +87,17 @@ const IMMEDIATE = new Set([
 
 /** Memory instructions: opcode and natural alignment (log2 of the access size). */
 const MEMORY: Record<string, [number, number]> = {
+  'i32.load': [0x28, 2],
   'i64.load': [0x29, 3],
+  'f32.load': [0x2a, 2],
   'f64.load': [0x2b, 3],
   'i32.load8_u': [0x2d, 0],
+  'i32.load16_u': [0x2f, 1],
   'i32.store': [0x36, 2],
   'f32.store': [0x38, 2],
   'f64.store': [0x39, 3],
   'i32.store8': [0x3a, 0],
+  'i32.store16': [0x3b, 1],
 };
 
 /** What is used of WebAssembly, declared here: TypeScript declares it with the DOM, which Node code has not. */
@@ -147,6 +167,7 @@ class ModuleAssembler {
   private readonly memories: number[][] = [];
   private readonly globals: number[][] = [];
   private readonly globalNames = new Map<string, number>();
+  private readonly funcNames = new Map<string, number>();
   private readonly exports: number[][] = [];
 
   constructor(fields: Sexp[]) {
@@ -182,7 +203,7 @@ class ModuleAssembler {
       this.funcs.map((f) => {
         const code = [
           ...localGroups(f.locals),
-          ...new BodyAssembler(f, this.globalNames).assemble(),
+          ...new BodyAssembler(f, this.globalNames, this.funcNames).assemble(),
         ];
         return [...u32(code.length), ...code];
       }),
@@ -227,7 +248,10 @@ class ModuleAssembler {
     const locals: number[] = [];
     const body: Sexp[] = [];
     for (const [at, item] of rest.entries()) {
-      if (at === 0 && typeof item === 'string' && item.startsWith('$')) continue; // its own name
+      if (at === 0 && typeof item === 'string' && item.startsWith('$')) {
+        this.funcNames.set(item, index); // its own name, for calls
+        continue;
+      }
       if (Array.isArray(item) && this.exported(item, 0x00, index)) continue;
       if (Array.isArray(item) && (item[0] === 'param' || item[0] === 'local')) {
         const list = item[0] === 'param' ? params : locals;
@@ -265,6 +289,7 @@ class BodyAssembler {
   constructor(
     private readonly func: Func,
     private readonly globals: Map<string, number>,
+    private readonly funcs: Map<string, number>,
   ) {}
 
   assemble(): number[] {
@@ -342,6 +367,12 @@ class BodyAssembler {
     const [imm] = immediates;
     if (imm === undefined) throw new Error(`${op} needs an immediate`);
     switch (op) {
+      case 'call': {
+        const index = imm.startsWith('$') ? this.funcs.get(imm) : Number(imm);
+        if (index === undefined) throw new Error(`unknown function ${imm}`);
+        out.push(0x10, ...u32(index));
+        return;
+      }
       case 'local.get':
       case 'local.set':
         out.push(op === 'local.get' ? 0x20 : 0x21, ...u32(this.local(imm)));

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { DATATYPE_NAMES, type Datatype } from '../../../../core/oip/datatypes.js';
 import { InvalidInputError } from '../../../../core/oip/errors.js';
+import { fromHalfBits } from '../../../../core/oip/fp16.js';
 import { parseInferJson, parseJson } from '../../../../core/oip/json.js';
 import type { RequestInput } from '../../../../core/oip/schemas.js';
 import {
@@ -148,6 +149,11 @@ describe('encodeJsonData / encodeBinaryData', () => {
     const odd = Float32Array.from([Number.NaN, Number.POSITIVE_INFINITY, 1]);
     expect(encodeJsonData({ name: 'y', datatype: 'FP32', shape: [3], data: odd })).toBe(
       'null,null,1',
+    );
+    // FP16: the value each half stands for, as String() prints it; an infinity is null.
+    const halves = Uint16Array.from([0x2e66, 0xbc00, 0x7c00]);
+    expect(encodeJsonData({ name: 'y', datatype: 'FP16', shape: [3], data: halves })).toBe(
+      `${String(fromHalfBits(0x2e66))},-1,null`,
     );
   });
 

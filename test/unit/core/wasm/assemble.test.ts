@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import wabtInit from 'wabt';
+import { PRINTER_WAT } from '../../../../core/oip/number-print.js';
 import { SCANNER_WAT } from '../../../../core/oip/number-scan.js';
 import { assembleWat, instantiateWat, webAssembly } from '../../../../core/wasm/assemble.js';
 
@@ -33,6 +34,10 @@ const SAMPLE = `
 describe('assembleWat', () => {
   it("assembles the number scanner to the very bytes wabt's wat2wasm gives", () => {
     expect(Buffer.from(assembleWat(SCANNER_WAT))).toEqual(wabtBytes(SCANNER_WAT));
+  });
+
+  it('assembles the number printer (calls, selects, 64-bit division) to the bytes wabt gives', () => {
+    expect(Buffer.from(assembleWat(PRINTER_WAT))).toEqual(wabtBytes(PRINTER_WAT));
   });
 
   it('assembles globals, offsets, unnamed params and several functions as wabt does', () => {
