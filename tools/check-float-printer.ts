@@ -15,7 +15,13 @@ if (process.argv[2] === '--slice') {
   const bits = new Uint32Array(BATCH);
   const values = new Float32Array(bits.buffer);
   let checked = 0;
+  let shown = 0;
   for (let start = from; start < to; start += BATCH) {
+    const percent = Math.floor(((start - from) / (to - from)) * 100);
+    if (percent >= shown + 10) {
+      shown = percent;
+      console.error(`  values ${from} to ${to}: ${percent}%`);
+    }
     for (let i = 0; i < BATCH; i++) bits[i] = start + i;
     const finite = values.filter(Number.isFinite);
     const printed = printFloats(finite)?.split(',') ?? [];

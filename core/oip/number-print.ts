@@ -12,7 +12,7 @@ import { instantiateWat, type WebAssemblyMemory } from '../wasm/assemble.js';
  * here with BigInt, once, for each of the 277 binary exponents an FP32 value can have as a double.
  * The layout is ECMAScript's too: plain digits up to 21 before the point, 6 zeros after it, else
  * exponent form ("1.5e-7", "1e+21"). test/unit/core/oip/number-print.test.ts compares it with
- * String() value by value.
+ * String() value by value on samples, tools/check-float-printer.ts on every positive FP32 value.
  *
  * It refuses (undefined) arrays holding NaN or an infinity, which JSON cannot carry: the caller
  * writes those its own way.
@@ -36,49 +36,35 @@ const POW5_BITS = 125;
 export const PRINTER_WAT = `
 (module
   (memory (export "memory") ${PAGES})
-  ;; (m * (hi:lo)) >> (64 + s), for m < 2^56 and 0 < s < 64: Ryu's mulShift64 in 32-bit halves
-  (func $mulShift (param $m i64) (param $lo i64) (param $hi i64) (param $s i32) (result i64)
-    (local $mL i64) (local $mH i64) (local $bL i64) (local $bH i64) (local $ll i64) (local $lh i64)
-    (local $hl i64) (local $mid i64) (local $h0 i64) (local $pl i64) (local $ph i64)
-    (local.set $mL (i64.and (local.get $m) (i64.const 0xFFFFFFFF)))
-    (local.set $mH (i64.shr_u (local.get $m) (i64.const 32)))
-    ;; the high half of m * lo
-    (local.set $bL (i64.and (local.get $lo) (i64.const 0xFFFFFFFF)))
-    (local.set $bH (i64.shr_u (local.get $lo) (i64.const 32)))
-    (local.set $lh (i64.mul (local.get $mL) (local.get $bH)))
-    (local.set $hl (i64.mul (local.get $mH) (local.get $bL)))
-    (local.set $mid (i64.add (i64.add
-        (i64.shr_u (i64.mul (local.get $mL) (local.get $bL)) (i64.const 32))
-        (i64.and (local.get $lh) (i64.const 0xFFFFFFFF)))
-      (i64.and (local.get $hl) (i64.const 0xFFFFFFFF))))
-    (local.set $h0 (i64.add (i64.add (i64.add
-        (i64.mul (local.get $mH) (local.get $bH))
-        (i64.shr_u (local.get $lh) (i64.const 32)))
-        (i64.shr_u (local.get $hl) (i64.const 32)))
-      (i64.shr_u (local.get $mid) (i64.const 32))))
-    ;; ph:pl = m * hi
-    (local.set $bL (i64.and (local.get $hi) (i64.const 0xFFFFFFFF)))
-    (local.set $bH (i64.shr_u (local.get $hi) (i64.const 32)))
-    (local.set $ll (i64.mul (local.get $mL) (local.get $bL)))
-    (local.set $lh (i64.mul (local.get $mL) (local.get $bH)))
-    (local.set $hl (i64.mul (local.get $mH) (local.get $bL)))
+  ;; the high half of a * b goes here, the low half is returned
+  (global $high (mut i64) (i64.const 0))
+
+  ;; a * b, 64 x 64 to 128 bits, in 32-bit halves
+  (func $multiply (param $a i64) (param $b i64) (result i64)
+    (local $aL i64) (local $aH i64) (local $bL i64) (local $bH i64) (local $ll i64) (local $lh i64)
+    (local $hl i64) (local $mid i64)
+    (local.set $aL (i64.and (local.get $a) (i64.const 0xFFFFFFFF)))
+    (local.set $aH (i64.shr_u (local.get $a) (i64.const 32)))
+    (local.set $bL (i64.and (local.get $b) (i64.const 0xFFFFFFFF)))
+    (local.set $bH (i64.shr_u (local.get $b) (i64.const 32)))
+    (local.set $ll (i64.mul (local.get $aL) (local.get $bL)))
+    (local.set $lh (i64.mul (local.get $aL) (local.get $bH)))
+    (local.set $hl (i64.mul (local.get $aH) (local.get $bL)))
     (local.set $mid (i64.add (i64.add
         (i64.shr_u (local.get $ll) (i64.const 32))
         (i64.and (local.get $lh) (i64.const 0xFFFFFFFF)))
       (i64.and (local.get $hl) (i64.const 0xFFFFFFFF))))
-    (local.set $pl (i64.or (i64.shl (local.get $mid) (i64.const 32))
-      (i64.and (local.get $ll) (i64.const 0xFFFFFFFF))))
-    (local.set $ph (i64.add (i64.add (i64.add
-        (i64.mul (local.get $mH) (local.get $bH))
+    (global.set $high (i64.add (i64.add (i64.add
+        (i64.mul (local.get $aH) (local.get $bH))
         (i64.shr_u (local.get $lh) (i64.const 32)))
         (i64.shr_u (local.get $hl) (i64.const 32)))
       (i64.shr_u (local.get $mid) (i64.const 32))))
-    ;; + h0, carried, then shifted
-    (local.set $pl (i64.add (local.get $pl) (local.get $h0)))
-    (local.set $ph (i64.add (local.get $ph)
-      (i64.extend_i32_u (i64.lt_u (local.get $pl) (local.get $h0)))))
-    (i64.or (i64.shr_u (local.get $pl) (i64.extend_i32_u (local.get $s)))
-      (i64.shl (local.get $ph) (i64.extend_i32_u (i32.sub (i32.const 64) (local.get $s))))))
+    (i64.or (i64.shl (local.get $mid) (i64.const 32)) (i64.and (local.get $ll) (i64.const 0xFFFFFFFF))))
+
+  ;; bits 64 + s and up of the 192-bit x2:x1:x0, 0 < s < 64
+  (func $shifted (param $x1 i64) (param $x2 i64) (param $s i64) (result i64)
+    (i64.or (i64.shr_u (local.get $x1) (local.get $s))
+      (i64.shl (local.get $x2) (i64.sub (i64.const 64) (local.get $s)))))
 
   ;; how many times 5 divides v (v > 0)
   (func $pow5Factor (param $v i64) (result i32) (local $n i32)
@@ -95,12 +81,31 @@ export const PRINTER_WAT = `
     (if (i32.gt_s (local.get $count) (i32.const 8))
       (then
         (local.set $hi (i32.wrap_i64 (i64.div_u (local.get $x) (i64.const 100000000))))
-        (call $put32 (i32.wrap_i64 (i64.sub (local.get $x)
+        (call $put8 (i32.wrap_i64 (i64.sub (local.get $x)
           (i64.mul (i64.extend_i32_u (local.get $hi)) (i64.const 100000000))))
-          (local.get $end) (i32.const 8))
+          (local.get $end))
         (call $put32 (local.get $hi) (i32.sub (local.get $end) (i32.const 8))
           (i32.sub (local.get $count) (i32.const 8))))
       (else (call $put32 (i32.wrap_i64 (local.get $x)) (local.get $end) (local.get $count)))))
+
+  ;; exactly eight digits of x (below 10^8): halves, then pairs, which do not wait on each other
+  (func $put8 (param $x i32) (param $end i32) (local $a i32) (local $b i32) (local $p i32)
+    ;; x / 10000 and then / 100, exact in these ranges
+    (local.set $a (i32.wrap_i64 (i64.shr_u
+      (i64.mul (i64.extend_i32_u (local.get $x)) (i64.const 3518437209)) (i64.const 45))))
+    (local.set $b (i32.sub (local.get $x) (i32.mul (local.get $a) (i32.const 10000))))
+    (local.set $p (i32.shr_u (i32.mul (local.get $a) (i32.const 5243)) (i32.const 19)))
+    (i32.store16 offset=0 (i32.sub (local.get $end) (i32.const 8))
+      (i32.load16_u offset=${PAIRS_AT} (i32.shl (local.get $p) (i32.const 1))))
+    (i32.store16 offset=0 (i32.sub (local.get $end) (i32.const 6))
+      (i32.load16_u offset=${PAIRS_AT} (i32.shl
+        (i32.sub (local.get $a) (i32.mul (local.get $p) (i32.const 100))) (i32.const 1))))
+    (local.set $p (i32.shr_u (i32.mul (local.get $b) (i32.const 5243)) (i32.const 19)))
+    (i32.store16 offset=0 (i32.sub (local.get $end) (i32.const 4))
+      (i32.load16_u offset=${PAIRS_AT} (i32.shl (local.get $p) (i32.const 1))))
+    (i32.store16 offset=0 (i32.sub (local.get $end) (i32.const 2))
+      (i32.load16_u offset=${PAIRS_AT} (i32.shl
+        (i32.sub (local.get $b) (i32.mul (local.get $p) (i32.const 100))) (i32.const 1)))))
 
   (func $put32 (param $x i32) (param $end i32) (param $count i32) (local $d i32)
     (block $done (loop $pair
@@ -146,7 +151,9 @@ export const PRINTER_WAT = `
     (local $roundUp i32) (local $start i32) (local $k i32) (local $n i32)
     (local $bits i64) (local $mant i64) (local $mv i64) (local $mmShift i64)
     (local $vr i64) (local $vp i64) (local $vm i64) (local $vrDiv i64) (local $vpDiv i64)
-    (local $vmDiv i64) (local $output i64)
+    (local $vmDiv i64) (local $output i64) (local $mulL i64) (local $mulH i64) (local $s i64)
+    (local $p0 i64) (local $p1 i64) (local $p2 i64) (local $x0 i64) (local $x1 i64) (local $x2 i64)
+    (local $d0 i64) (local $d1 i64) (local $d2 i64)
     (local.set $in (i32.const ${IN_AT}))
     (local.set $end (i32.add (i32.const ${IN_AT}) (i32.shl (local.get $count) (i32.const 2))))
     (local.set $out (i32.const ${OUT_AT}))
@@ -174,14 +181,42 @@ export const PRINTER_WAT = `
       (local.set $mmShift (i64.extend_i32_u (i64.ne (local.get $mant) (i64.const 0))))
       (local.set $mv (i64.shl (i64.or (local.get $mant) (i64.const 0x10000000000000)) (i64.const 2)))
       (local.set $entry (i32.shl (i32.sub (local.get $e) (i32.const ${EXPONENT_MIN})) (i32.const 5)))
-      (local.set $vr (call $mulShift (local.get $mv) (i64.load (local.get $entry))
-        (i64.load offset=8 (local.get $entry)) (i32.load offset=16 (local.get $entry))))
-      (local.set $vp (call $mulShift (i64.add (local.get $mv) (i64.const 2)) (i64.load (local.get $entry))
-        (i64.load offset=8 (local.get $entry)) (i32.load offset=16 (local.get $entry))))
-      (local.set $vm (call $mulShift
-        (i64.sub (i64.sub (local.get $mv) (i64.const 1)) (local.get $mmShift))
-        (i64.load (local.get $entry)) (i64.load offset=8 (local.get $entry))
-        (i32.load offset=16 (local.get $entry))))
+      ;; P = mv * (H:L), 192 bits; then vr = P, vp = P + 2(H:L), vm = P - (1 + mmShift)(H:L), each
+      ;; shifted right by 64 + s: Ryu's three mulShift64s, sharing the one product
+      (local.set $mulL (i64.load (local.get $entry)))
+      (local.set $mulH (i64.load offset=8 (local.get $entry)))
+      (local.set $s (i64.extend_i32_u (i32.load offset=16 (local.get $entry))))
+      (local.set $p0 (call $multiply (local.get $mv) (local.get $mulL)))
+      (local.set $p1 (global.get $high))
+      (local.set $x0 (call $multiply (local.get $mv) (local.get $mulH)))
+      (local.set $p2 (global.get $high))
+      (local.set $p1 (i64.add (local.get $p1) (local.get $x0)))
+      (local.set $p2 (i64.add (local.get $p2) (i64.extend_i32_u (i64.lt_u (local.get $p1) (local.get $x0)))))
+      (local.set $vr (call $shifted (local.get $p1) (local.get $p2) (local.get $s)))
+      ;; 2(H:L) as d2:d1:d0
+      (local.set $d0 (i64.shl (local.get $mulL) (i64.const 1)))
+      (local.set $d1 (i64.or (i64.shl (local.get $mulH) (i64.const 1)) (i64.shr_u (local.get $mulL) (i64.const 63))))
+      (local.set $d2 (i64.shr_u (local.get $mulH) (i64.const 63)))
+      (local.set $x0 (i64.add (local.get $p0) (local.get $d0)))
+      (local.set $x1 (i64.add (local.get $p1) (local.get $d1)))
+      (local.set $x2 (i64.add (i64.add (local.get $p2) (local.get $d2))
+        (i64.extend_i32_u (i64.lt_u (local.get $x1) (local.get $p1)))))
+      (if (i64.lt_u (local.get $x0) (local.get $p0)) (then
+        (local.set $x1 (i64.add (local.get $x1) (i64.const 1)))
+        (if (i64.eqz (local.get $x1)) (then (local.set $x2 (i64.add (local.get $x2) (i64.const 1)))))))
+      (local.set $vp (call $shifted (local.get $x1) (local.get $x2) (local.get $s)))
+      (if (i64.eqz (local.get $mmShift)) (then
+        (local.set $d0 (local.get $mulL))
+        (local.set $d1 (local.get $mulH))
+        (local.set $d2 (i64.const 0))))
+      (local.set $x0 (i64.sub (local.get $p0) (local.get $d0)))
+      (local.set $x1 (i64.sub (local.get $p1) (local.get $d1)))
+      (local.set $x2 (i64.sub (i64.sub (local.get $p2) (local.get $d2))
+        (i64.extend_i32_u (i64.lt_u (local.get $p1) (local.get $d1)))))
+      (if (i64.lt_u (local.get $p0) (local.get $d0)) (then
+        (if (i64.eqz (local.get $x1)) (then (local.set $x2 (i64.sub (local.get $x2) (i64.const 1)))))
+        (local.set $x1 (i64.sub (local.get $x1) (i64.const 1)))))
+      (local.set $vm (call $shifted (local.get $x1) (local.get $x2) (local.get $s)))
       (local.set $q (i32.load offset=24 (local.get $entry)))
       (local.set $vrTZ (i32.const 0))
       (local.set $vmTZ (i32.const 0))
