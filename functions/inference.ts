@@ -6,6 +6,8 @@ import * as endpoints from '../core/inference/endpoints.js';
 import { createServing, preloadModels } from '../core/inference/serving.js';
 import { NotFoundError } from '../core/oip/errors.js';
 import { parseJson } from '../core/oip/json.js';
+import { preparePrinter } from '../core/oip/number-print.js';
+import { prepareScanner } from '../core/oip/number-scan.js';
 import {
   HEADER_LENGTH_HEADER,
   type ParsedInferRequest,
@@ -44,6 +46,13 @@ const serving = createServing(config, clients, {
     }),
 });
 await preloadModels(serving, config.preloadModels, logger); // during init: warm before the first request
+// The JSON number scanner and printer are assembled from their text once per process, 7-9 ms each:
+// queued for the first pause, such as a cold start's first request waiting on S3 for its model, so
+// that few responses wait for them. A request that needs one sooner assembles it there and then.
+setImmediate(() => {
+  prepareScanner();
+  preparePrinter();
+}).unref();
 
 export const handler = standardMiddy().handler(
   async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {

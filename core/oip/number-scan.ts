@@ -229,6 +229,11 @@ interface Scanner {
 
 let scanner: Scanner | null | undefined; // null: WebAssembly unavailable here
 
+/** Assembles the scanner now (several ms the first time in a process), instead of at its first use. */
+export function prepareScanner(): void {
+  instance();
+}
+
 function instance(): Scanner | null {
   if (scanner !== undefined) return scanner;
   try {

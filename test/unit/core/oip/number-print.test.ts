@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { printFloats } from '../../../../core/oip/number-print.js';
+import { preparePrinter, printFloats } from '../../../../core/oip/number-print.js';
 
 /** FP32 values from their bit patterns. */
 const fromBits = (bits: readonly number[]) => new Float32Array(Uint32Array.from(bits).buffer);
@@ -95,6 +95,15 @@ describe('printFloats', () => {
     }
     // And is not left stuck: the next array prints.
     expect(printFloats(Float32Array.of(1.5, 2))).toBe('1.5,2');
+  });
+
+  it('can be assembled ahead of use, any number of times, without changing what it prints', () => {
+    const values = Float32Array.of(0.1, -3e-7, 65504);
+    const before = printFloats(values);
+    preparePrinter();
+    preparePrinter();
+    expect(printFloats(values)).toBe(before);
+    expect(before).toBe(values.join(','));
   });
 
   it('prints FP64 arrays as join() does, and refuses their non-finite values too', () => {
