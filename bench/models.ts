@@ -21,7 +21,8 @@ export interface BenchModel {
   /** What it is, for the table. */
   readonly label: string;
   readonly bytes: () => Uint8Array;
-  readonly inputs: () => BenchInput[];
+  /** Deterministic inputs; each variant (0 by default) holds other values of the same shapes. */
+  readonly inputs: (variant?: number) => BenchInput[];
 }
 
 const require = createRequire(import.meta.url);
@@ -47,9 +48,9 @@ export const TINY: BenchModel = {
   name: 'tiny',
   label: 'tiny (add/sub, 2x FP32[8])',
   bytes: addSubModel,
-  inputs: () => [
-    { name: 'a', datatype: 'FP32', shape: [8], data: floats(8, 1, -10, 10) },
-    { name: 'b', datatype: 'FP32', shape: [8], data: floats(8, 2, -10, 10) },
+  inputs: (variant = 0) => [
+    { name: 'a', datatype: 'FP32', shape: [8], data: floats(8, 1 + 10 * variant, -10, 10) },
+    { name: 'b', datatype: 'FP32', shape: [8], data: floats(8, 2 + 10 * variant, -10, 10) },
   ],
 };
 
@@ -57,10 +58,20 @@ export const SILERO: BenchModel = {
   name: 'silero',
   label: 'Silero VAD v5 (512 samples)',
   bytes: () => readFileSync(sileroPath()),
-  inputs: () => [
+  inputs: (variant = 0) => [
     // One 32 ms frame of 16 kHz audio, and a recurrent state as a stream would carry it.
-    { name: 'input', datatype: 'FP32', shape: [1, 512], data: floats(512, 3, -0.5, 0.5) },
-    { name: 'state', datatype: 'FP32', shape: [2, 1, 128], data: floats(256, 4, -0.1, 0.1) },
+    {
+      name: 'input',
+      datatype: 'FP32',
+      shape: [1, 512],
+      data: floats(512, 3 + 10 * variant, -0.5, 0.5),
+    },
+    {
+      name: 'state',
+      datatype: 'FP32',
+      shape: [2, 1, 128],
+      data: floats(256, 4 + 10 * variant, -0.1, 0.1),
+    },
     { name: 'sr', datatype: 'INT64', shape: [], data: BigInt64Array.of(16000n) },
   ],
 };
@@ -69,12 +80,12 @@ export const CONV: BenchModel = {
   name: 'conv',
   label: 'conv (FP32[1,3,224,224])',
   bytes: () => convModel(),
-  inputs: () => [
+  inputs: (variant = 0) => [
     {
       name: 'image',
       datatype: 'FP32',
       shape: [1, 3, 224, 224],
-      data: floats(3 * 224 * 224, 5, 0, 1),
+      data: floats(3 * 224 * 224, 5 + 10 * variant, 0, 1),
     },
   ],
 };
