@@ -95,18 +95,19 @@ export const PRINTER_WAT = `
       (i64.mul (i64.extend_i32_u (local.get $x)) (i64.const 3518437209)) (i64.const 45))))
     (local.set $b (i32.sub (local.get $x) (i32.mul (local.get $a) (i32.const 10000))))
     (local.set $p (i32.shr_u (i32.mul (local.get $a) (i32.const 5243)) (i32.const 19)))
-    (i32.store16 offset=0 (i32.sub (local.get $end) (i32.const 8))
+    (i32.store16 (i32.sub (local.get $end) (i32.const 8))
       (i32.load16_u offset=${PAIRS_AT} (i32.shl (local.get $p) (i32.const 1))))
-    (i32.store16 offset=0 (i32.sub (local.get $end) (i32.const 6))
+    (i32.store16 (i32.sub (local.get $end) (i32.const 6))
       (i32.load16_u offset=${PAIRS_AT} (i32.shl
         (i32.sub (local.get $a) (i32.mul (local.get $p) (i32.const 100))) (i32.const 1))))
     (local.set $p (i32.shr_u (i32.mul (local.get $b) (i32.const 5243)) (i32.const 19)))
-    (i32.store16 offset=0 (i32.sub (local.get $end) (i32.const 4))
+    (i32.store16 (i32.sub (local.get $end) (i32.const 4))
       (i32.load16_u offset=${PAIRS_AT} (i32.shl (local.get $p) (i32.const 1))))
-    (i32.store16 offset=0 (i32.sub (local.get $end) (i32.const 2))
+    (i32.store16 (i32.sub (local.get $end) (i32.const 2))
       (i32.load16_u offset=${PAIRS_AT} (i32.shl
         (i32.sub (local.get $b) (i32.mul (local.get $p) (i32.const 100))) (i32.const 1)))))
 
+  ;; the count lowest digits of x, written backwards in pairs ending at end
   (func $put32 (param $x i32) (param $end i32) (param $count i32) (local $d i32)
     (block $done (loop $pair
       (br_if $done (i32.lt_s (local.get $count) (i32.const 2)))

@@ -4,15 +4,15 @@
  *
  * The subset: memories (defined, or imported and shared), mutable or constant globals, functions with
  * named params and locals, exports, instructions in folded form, block/loop/if with labels and no
- * block results, calls by name, and the numeric, memory and control instructions in PLAIN, MEMORY and IMMEDIATE.
- * test/unit/core/wasm checks the bytes against wabt's.
+ * block results, calls by name, and the numeric, memory and control instructions in PLAIN, MEMORY and
+ * IMMEDIATE. test/unit/core/wasm checks the bytes against wabt's.
  */
 
 type Sexp = string | Sexp[];
 
 const VALTYPE: Record<string, number> = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c };
 
-/** Opcodes without immediates: those the scanner and the tests' sample use. */
+/** Opcodes without immediates: those the scanner, the printer and the tests' sample use. */
 const PLAIN: Record<string, number> = {
   unreachable: 0x00,
   nop: 0x01,
@@ -62,7 +62,6 @@ const PLAIN: Record<string, number> = {
   'f64.mul': 0xa2,
   'f64.div': 0xa3,
   'i32.wrap_i64': 0xa7,
-  'i64.extend_i32_s': 0xac,
   'i64.extend_i32_u': 0xad,
   'f32.demote_f64': 0xb6,
   'f64.convert_i32_u': 0xb8,

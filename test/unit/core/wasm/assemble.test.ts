@@ -91,6 +91,7 @@ describe('assembleWat', () => {
     ['an unknown instruction', '(module (func (i32.frobnicate)))', /unsupported instruction/],
     ['an unknown label', '(module (func (br $nowhere)))', /unknown label/],
     ['an unknown local', '(module (func (local.get $x) drop))', /unknown local/],
+    ['a call to an unknown function', '(module (func (call $nowhere)))', /unknown function/],
     ['unbalanced parentheses', '(module (func)', /unbalanced/],
     ['a flat instruction', '(module (func i32.const 1 drop))', /folded/],
     ['two modules', '(module) (module)', /one \(module/],
