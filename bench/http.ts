@@ -11,6 +11,7 @@ import { type Child, spawnChild } from './processes.js';
 import { type Row, row, summarize, type Target } from './stats.js';
 
 export const HTTP_CONCURRENCY = [1, 8, 32] as const;
+const HTTP_VARIANTS = 128;
 
 /** The promise: at concurrency 8, maas keeps 80% of a bare server's throughput. */
 const TARGETS: Partial<Record<number, Target>> = { 8: { comparator: '>=', ratio: 0.8 } };
@@ -25,8 +26,12 @@ export async function runHttp(context: BenchContext): Promise<Row[]> {
     ? ['maas', 'reference']
     : ['maas', 'reference', 'reference', 'maas'];
 
-  const bodyFile = join(context.workDir, 'http-body.json');
-  await writeFile(bodyFile, jsonBody(SILERO.inputs()));
+  // Other values in each request, as in scenario 1 (bench/children/in-process.ts): one body
+  // repeated would let V8 print the outputs from its cache of recent numbers. Each connection takes
+  // them in turn.
+  const bodiesFile = join(context.workDir, 'http-bodies.json');
+  const bodies = Array.from({ length: HTTP_VARIANTS }, (_, v) => jsonBody(SILERO.inputs(v)));
+  await writeFile(bodiesFile, JSON.stringify(bodies));
   const servers: Child[] = [];
   try {
     const maasChild = spawnChild('bench/children/local-stack.ts', [sileroPath(), SILERO.name], {
@@ -60,7 +65,7 @@ export async function runHttp(context: BenchContext): Promise<Row[]> {
           [
             JSON.stringify({
               ...targets[server],
-              bodyFile,
+              bodiesFile,
               connections,
               seconds,
               // Each server is warmed at this concurrency before its first round only.

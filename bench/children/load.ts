@@ -8,8 +8,8 @@ import { send } from './io.js';
 export interface LoadOptions {
   readonly url: string;
   readonly headers: Record<string, string>;
-  /** A file holding the request body (bodies can be larger than a command line). */
-  readonly bodyFile: string;
+  /** A file holding the request bodies, a JSON array of strings (larger than a command line). */
+  readonly bodiesFile: string;
   readonly connections: number;
   readonly seconds: number;
   readonly warmupSeconds: number;
@@ -23,7 +23,10 @@ export interface LoadResult {
 }
 
 const options = JSON.parse(process.argv[2] ?? '{}') as LoadOptions;
-const body = readFileSync(options.bodyFile);
+const requests = (JSON.parse(readFileSync(options.bodiesFile, 'utf8')) as string[]).map((body) => ({
+  method: 'POST' as const,
+  body,
+}));
 
 function run(seconds: number, latencies?: number[]): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -34,7 +37,7 @@ function run(seconds: number, latencies?: number[]): Promise<number> {
         connections: options.connections,
         duration: seconds,
         headers: options.headers,
-        body,
+        requests, // each connection takes them in turn
       },
       (error, result) => {
         if (error !== null) return reject(error);
