@@ -1,7 +1,7 @@
-// Checks the FP32 printer (core/oip/number-print.ts) against String() on every finite positive FP32
-// value, a slice per core: the unit tests sample, this covers all 2^31 bit patterns (about half an hour
-// on two cores). A negative value prints as its magnitude after a '-', by the same code. Run after
-// changing the printer: `npx tsx tools/check-float-printer.ts`.
+// Checks the FP32 printer (core/oip/number-print.ts) against String() on every finite positive
+// FP32 value, a slice per core: the unit tests sample, this covers all 2^31 bit patterns (12 to 30
+// minutes on two cores). A negative value prints as its magnitude after a '-', by the same code.
+// Run after changing the printer: `npx tsx tools/check-float-printer.ts`.
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';

@@ -24,7 +24,8 @@ const context = {
   awsRequestId: '00000000-0000-4000-8000-000000000000',
 } as Context;
 
-// Enough distinct requests to outrun V8's number cache (16,384 entries at most), within 16 MiB of bodies.
+// Enough distinct requests to outrun V8's number cache (16,384 entries at most), within 16 MiB of
+// bodies.
 const MAX_VARIANTS = 128;
 const VARIANT_BYTES = 16 * 1024 * 1024;
 

@@ -1,10 +1,10 @@
 import { instantiateWat, type WebAssemblyMemory } from '../wasm/assemble.js';
 
 /**
- * FP32 outputs printed as JSON numbers: the very text `Float32Array.prototype.join(',')` gives, written
- * by WebAssembly. V8 prints each value as a double in the shortest digits that read back as it (about
- * 270 ns a value on the benchmark's machine), and caches only a few thousand recent numbers, which
- * real outputs, new each request, never hit. Silero's 257 output values took about 70 µs of that.
+ * FP32 outputs printed as JSON numbers: the very text `Float32Array.prototype.join(',')` gives,
+ * written by WebAssembly. V8 prints each value as a double in the shortest digits that read back as
+ * it (about 270 ns a value on the benchmark's machine), and caches at most 16,384 recent numbers,
+ * which real outputs, new each request, never hit. Silero's 257 output values took about 70 µs.
  *
  * The digits come from Ryu (Ulf Adams, "Ryū: fast float-to-string conversion", PLDI 2018): the
  * shortest decimal inside the double's rounding interval and, of those, the nearest, ties to even:
@@ -18,8 +18,8 @@ import { instantiateWat, type WebAssemblyMemory } from '../wasm/assemble.js';
  * writes those its own way.
  */
 
-// Memory: per-exponent entries at 0, digit pairs, powers of ten, then a chunk of input floats and its
-// text.
+// Memory: per-exponent entries at 0, digit pairs, powers of ten, then a chunk of input floats and
+// its text.
 const EXPONENT_MIN = 874; // the double exponent (biased) of the smallest FP32 value, 2^-149
 const EXPONENT_MAX = 1150; // and of the largest, below 2^128
 const ENTRY_BYTES = 32; // i64 multiplier low, high; i32 shift, e10, q, e2 >= 0
