@@ -14,9 +14,11 @@ import type { BenchContext } from './context.js';
 import { inferEvent } from './events.js';
 import { lookupBench, ortType, SILERO } from './models.js';
 import { type Child, spawnChild } from './processes.js';
-import { type Row, row, summarize, type Target } from './stats.js';
+import { type Row, row, sliceRatios, spreadOf, summarize, type Target } from './stats.js';
 
 const TARGET: Target = { comparator: '<=', ratio: 1.3 };
+/** Slices of the trials (in the order they ran) whose ratios show how far the total drifted. */
+const SLICES = 4;
 
 /** Phases in the order they happen; maas and raw name the third one differently. */
 const PHASES = [
@@ -93,6 +95,7 @@ export async function runColdStart(context: BenchContext): Promise<Row[]> {
 
     const id = model === SILERO ? 'silero' : 'large';
     const of = (side: Phases[], key: Phase | 'total') => summarize(side.map((p) => p[key]));
+    const totals = (side: Phases[]) => side.map((p) => p.total);
     rows.push(
       row({
         id: `cold-start.${id}.total`,
@@ -101,6 +104,7 @@ export async function runColdStart(context: BenchContext): Promise<Row[]> {
         unit: 'ms',
         maas: of(samples.maas, 'total'),
         reference: of(samples.raw, 'total'),
+        spread: spreadOf(sliceRatios(totals(samples.maas), totals(samples.raw), SLICES)),
         target: TARGET,
         details: { trials },
       }),

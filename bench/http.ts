@@ -8,7 +8,7 @@ import type { LoadOptions, LoadResult } from './children/load.js';
 import type { BenchContext } from './context.js';
 import { jsonBody, SILERO, sileroPath } from './models.js';
 import { type Child, spawnChild } from './processes.js';
-import { type Row, row, summarize, type Target } from './stats.js';
+import { type Row, row, spreadOf, summarize, type Target } from './stats.js';
 
 export const HTTP_CONCURRENCY = [1, 8, 32] as const;
 const HTTP_VARIANTS = 128;
@@ -21,10 +21,10 @@ type Server = 'maas' | 'reference';
 export async function runHttp(context: BenchContext): Promise<Row[]> {
   const seconds = context.quick ? 0.5 : 5;
   const warmupSeconds = context.quick ? 0.25 : 2;
-  // Two rounds each in the order maas, reference, reference, maas: a slow drift cancels out.
-  const order: Server[] = context.quick
-    ? ['maas', 'reference']
-    : ['maas', 'reference', 'reference', 'maas'];
+  // Four rounds each, in the order maas, reference, reference, maas, twice: a slow drift cancels
+  // out, and each maas round has a reference round beside it to take a ratio against (the spread).
+  const abba: Server[] = ['maas', 'reference', 'reference', 'maas'];
+  const order: Server[] = context.quick ? ['maas', 'reference'] : [...abba, ...abba];
 
   // Other values in each request, as in scenario 1 (bench/children/in-process.ts): one body
   // repeated would let V8 print the outputs from its cache of recent numbers. Each connection takes
@@ -83,6 +83,11 @@ export async function runHttp(context: BenchContext): Promise<Row[]> {
       };
       const m = pooled(rounds.maas);
       const r = pooled(rounds.reference);
+      // Each maas round against the reference round beside it.
+      const paired = (ratio: (m: LoadResult, r: LoadResult) => number) =>
+        spreadOf(rounds.maas.map((round, i) => ratio(round, rounds.reference[i]!)));
+      const rps = (round: LoadResult) => round.ok / round.seconds;
+      const latency = (round: LoadResult) => summarize(round.latencies).median;
       const target = TARGETS[connections];
       const label = `Silero JSON, concurrency ${connections}`;
       rows.push(
@@ -93,6 +98,7 @@ export async function runHttp(context: BenchContext): Promise<Row[]> {
           unit: 'req/s',
           maas: { median: m.rps },
           reference: { median: r.rps },
+          spread: paired((a, b) => rps(a) / rps(b)),
           ...(target === undefined ? {} : { target }),
           details: { requests: m.latency.n, 'ref requests': r.latency.n },
         }),
@@ -103,6 +109,7 @@ export async function runHttp(context: BenchContext): Promise<Row[]> {
           unit: 'ms',
           maas: m.latency,
           reference: r.latency,
+          spread: paired((a, b) => latency(a) / latency(b)),
         }),
       );
     }

@@ -4,7 +4,7 @@ import type { BenchContext } from './context.js';
 import type { Encoding } from './events.js';
 import { type BenchModel, CONV, formatBytes, SILERO, TINY } from './models.js';
 import { spawnChild } from './processes.js';
-import { type Row, row, type Summary, type Target } from './stats.js';
+import { type Row, row, type Summary, spreadOf, type Target } from './stats.js';
 
 export interface InProcessCase {
   readonly model: BenchModel;
@@ -22,6 +22,9 @@ export const IN_PROCESS_CASES: readonly InProcessCase[] = [
   { model: CONV, encoding: 'binary', target: { comparator: '<=', ratio: 1.1 } },
 ];
 
+/** Consecutive slices of each case's samples whose ratios show how far it drifted within the run. */
+export const IN_PROCESS_SLICES = 8;
+
 export interface TimingOptions {
   readonly warmupMs: number;
   readonly budgetMs: number;
@@ -33,6 +36,8 @@ export interface InProcessResult {
   readonly cases: readonly {
     readonly maas: Summary;
     readonly raw: Summary;
+    /** The ratio of medians in each of IN_PROCESS_SLICES consecutive slices of the samples. */
+    readonly sliceRatios: readonly number[];
     readonly bodyBytes: number;
   }[];
 }
@@ -57,6 +62,7 @@ export async function runInProcess(context: BenchContext): Promise<Row[]> {
       unit: 'ms',
       maas: measured.maas,
       reference: measured.raw,
+      spread: spreadOf(measured.sliceRatios),
       ...(c.target === undefined ? {} : { target: c.target }),
       details: { body: formatBytes(measured.bodyBytes), n: measured.maas.n },
     });

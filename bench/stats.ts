@@ -23,6 +23,17 @@ export interface Target {
 
 export type Verdict = 'PASS' | 'MISS';
 
+/**
+ * How far the ratio moved within the run: the lowest and highest ratio over its consecutive slices
+ * (stretches of time, or rounds taken in turn). On a shared machine the ratio drifts with the load;
+ * a target inside this range is within the run's own noise.
+ */
+export interface Spread {
+  readonly low: number;
+  readonly high: number;
+  readonly slices: number;
+}
+
 /** One measured scenario: maas against its reference, measured in the same run. */
 export interface Row {
   /** Stable across runs and modes (e.g. 'in-process.silero.json'), for tools that read the JSON. */
@@ -35,6 +46,8 @@ export interface Row {
   readonly reference: Measure;
   /** maas median / reference median. */
   readonly ratio: number;
+  /** The ratio's range over slices of the run, where the scenario has more than one slice. */
+  readonly spread?: Spread;
   readonly target?: Target;
   readonly verdict?: Verdict;
   /** Family-specific numbers (phases, throughput, sizes), shown in the table's detail column. */
@@ -55,6 +68,29 @@ export function summarize(samples: readonly number[]): Summary {
   return { median, p99, n: sorted.length };
 }
 
+/**
+ * The ratio of medians in each of `slices` consecutive slices of paired samples, `a[i]` and `b[i]`
+ * taken together (or in turn) and kept in the order they were taken. Fewer slices when there are
+ * fewer pairs.
+ */
+export function sliceRatios(a: readonly number[], b: readonly number[], slices: number): number[] {
+  if (a.length !== b.length) throw new Error(`unpaired samples: ${a.length} and ${b.length}`);
+  const count = Math.min(slices, a.length);
+  return Array.from({ length: count }, (_, k) => {
+    const [from, to] = [k, k + 1].map((i) => Math.round((i * a.length) / count)) as [
+      number,
+      number,
+    ];
+    return summarize(a.slice(from, to)).median / summarize(b.slice(from, to)).median;
+  });
+}
+
+/** The lowest and highest of a run's slice ratios; undefined for one slice, which has no spread. */
+export function spreadOf(ratios: readonly number[]): Spread | undefined {
+  if (ratios.length < 2) return undefined;
+  return { low: Math.min(...ratios), high: Math.max(...ratios), slices: ratios.length };
+}
+
 export function judge(ratio: number, target: Target | undefined): Verdict | undefined {
   if (target === undefined) return undefined;
   const ok = target.comparator === '<=' ? ratio <= target.ratio : ratio >= target.ratio;
@@ -62,10 +98,21 @@ export function judge(ratio: number, target: Target | undefined): Verdict | unde
 }
 
 /** A row with its ratio and verdict filled in from the two summaries. */
-export function row(fields: Omit<Row, 'ratio' | 'verdict'> & { readonly ratio?: number }): Row {
+export function row(
+  fields: Omit<Row, 'ratio' | 'verdict' | 'spread'> & {
+    readonly ratio?: number;
+    readonly spread?: Spread | undefined;
+  },
+): Row {
+  const { spread, ...rest } = fields;
   const ratio = fields.ratio ?? fields.maas.median / fields.reference.median;
   const verdict = judge(ratio, fields.target);
-  return { ...fields, ratio, ...(verdict === undefined ? {} : { verdict }) };
+  return {
+    ...rest,
+    ratio,
+    ...(spread === undefined ? {} : { spread }),
+    ...(verdict === undefined ? {} : { verdict }),
+  };
 }
 
 /** A number with about three significant digits: 0.0123, 1.23, 123, 12345. */
@@ -85,6 +132,7 @@ const HEADERS = [
   'ref median',
   'ref p99',
   'ratio',
+  'ratio range',
   'target',
   'result',
   'details',
@@ -103,6 +151,7 @@ function cells(r: Row): string[] {
     unit(r.reference.median),
     unit(r.reference.p99),
     `${r.ratio.toFixed(2)}x`,
+    r.spread === undefined ? '' : `${r.spread.low.toFixed(2)}-${r.spread.high.toFixed(2)}x`,
     r.target === undefined ? '' : `${r.target.comparator} ${r.target.ratio}x`,
     r.verdict ?? '',
     details,

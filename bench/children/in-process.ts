@@ -8,11 +8,12 @@ import { inferEvent } from '../events.js';
 import {
   alternate,
   IN_PROCESS_CASES,
+  IN_PROCESS_SLICES,
   type InProcessResult,
   type TimingOptions,
 } from '../in-process.js';
 import { type BenchModel, formatBytes, ortType } from '../models.js';
-import { summarize } from '../stats.js';
+import { sliceRatios, summarize } from '../stats.js';
 import { progress, send } from './io.js';
 
 const timing = JSON.parse(process.argv[2] ?? '{}') as TimingOptions;
@@ -76,7 +77,12 @@ for (const c of IN_PROCESS_CASES) {
     () => raw.run(feeds[nextRaw++ % variants]!),
     timing,
   );
-  result.push({ maas: summarize(samples.a), raw: summarize(samples.b), bodyBytes });
+  result.push({
+    maas: summarize(samples.a),
+    raw: summarize(samples.b),
+    sliceRatios: sliceRatios(samples.a, samples.b, IN_PROCESS_SLICES),
+    bodyBytes,
+  });
 }
 send({ cases: result } satisfies InProcessResult);
 // The handler's SDK clients keep sockets to the parent's emulators open; nothing else is left to do.
