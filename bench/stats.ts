@@ -76,11 +76,9 @@ export function summarize(samples: readonly number[]): Summary {
 export function sliceRatios(a: readonly number[], b: readonly number[], slices: number): number[] {
   if (a.length !== b.length) throw new Error(`unpaired samples: ${a.length} and ${b.length}`);
   const count = Math.min(slices, a.length);
+  const edge = (k: number) => Math.round((k * a.length) / count);
   return Array.from({ length: count }, (_, k) => {
-    const [from, to] = [k, k + 1].map((i) => Math.round((i * a.length) / count)) as [
-      number,
-      number,
-    ];
+    const [from, to] = [edge(k), edge(k + 1)];
     return summarize(a.slice(from, to)).median / summarize(b.slice(from, to)).median;
   });
 }
