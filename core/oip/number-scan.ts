@@ -335,9 +335,7 @@ function documentOver(wasm: Scanner, length: number): LoadedDocument {
       const first = INPUT_AT + pos + 1;
       if (wasm.bytes[first - 1] !== 0x5b) return undefined;
       const out = float32 ? wasm.f32 : wasm.f64;
-      const Values = float32 ? Float32Array : Float64Array;
-      const size = out.BYTES_PER_ELEMENT;
-      const capacity = CHUNK_BYTES / size;
+      const capacity = CHUNK_BYTES / out.BYTES_PER_ELEMENT;
       const f32 = float32 ? 1 : 0;
       const state = STATE_AT >> 2;
       const helperState = HELPER_STATE_AT >> 2;
@@ -345,31 +343,8 @@ function documentOver(wasm: Scanner, length: number): LoadedDocument {
       const split = splitFor(wasm, first, end);
       if (split !== NO_LIMIT) orderHelper(wasm, split, f32, capacity);
 
-      let values: Float64Array | Float32Array | undefined;
-      let count = 0;
+      const gathered = new Gathered(out, first, end);
       let exact = true;
-      /** Appends n results from `from`; `last`: they end the array. */
-      const add = (from: number, n: number, last: boolean, at: number) => {
-        const start = from / size;
-        if (values === undefined && last) {
-          // The whole array in one chunk, as all but the largest are: one copy, of the right size.
-          values = out.slice(start, start + n);
-          count = n;
-          return;
-        }
-        values ??= new Values(0);
-        if (count + n > values.length) {
-          // Sized from the bytes each value took so far, with a tenth to spare, rather than for the
-          // shortest numbers the rest could hold: an image's 17-digit decimals take about 19 bytes.
-          const total = count + n;
-          const guess = last ? total : Math.ceil(((total * (end - first)) / (at - first)) * 1.1);
-          const grown = new Values(Math.max(guess, values.length * 2, total));
-          grown.set(values.subarray(0, count));
-          values = grown;
-        }
-        values.set(out.subarray(start, start + n), count);
-        count += n;
-      };
 
       let at = first;
       let limit = split;
@@ -378,7 +353,7 @@ function documentOver(wasm: Scanner, length: number): LoadedDocument {
         if (n < 0) return undefined;
         at = wasm.i32[state] as number;
         const closed = wasm.i32[state + 1] === 1;
-        add(OUT_AT, n, closed, at);
+        gathered.add(OUT_AT, n, closed, at);
         if (closed) break;
         if (at < limit) continue; // the chunk was full
         limit = NO_LIMIT;
@@ -390,17 +365,70 @@ function documentOver(wasm: Scanner, length: number): LoadedDocument {
         exact &&= wasm.i32[helperState + 2] === 1;
         at = wasm.i32[helperState] as number;
         const helperClosed = wasm.i32[helperState + 1] === 1;
-        add(HELPER_OUT_AT, theirs, helperClosed, at);
+        gathered.add(HELPER_OUT_AT, theirs, helperClosed, at);
         if (helperClosed) break;
       }
-      values ??= new Values(0);
       return {
-        values: count === values.length ? values : values.subarray(0, count),
+        values: gathered.result(),
         exact: !float32 && exact && wasm.i32[state + 2] === 1,
         end: at - INPUT_AT,
       };
     },
   };
+}
+
+/**
+ * One array's numbers as the scanner's chunks arrive. A class rather than a closure made per scan:
+ * the functions' bundling (keepNames) names every closure it creates with a defineProperty, which
+ * cost Silero's request about 12 µs here (sampled).
+ */
+class Gathered {
+  readonly #out: Float64Array | Float32Array;
+  readonly #Values: Float64ArrayConstructor | Float32ArrayConstructor;
+  /** Where the array's numbers start and the document ends, in the scanner's memory. */
+  readonly #first: number;
+  readonly #end: number;
+  #values: Float64Array | Float32Array | undefined;
+  #count = 0;
+
+  constructor(out: Float64Array | Float32Array, first: number, end: number) {
+    this.#out = out;
+    this.#Values = out instanceof Float32Array ? Float32Array : Float64Array;
+    this.#first = first;
+    this.#end = end;
+  }
+
+  /** Appends n results from byte `from` of the results area; `last`: they end the array. */
+  add(from: number, n: number, last: boolean, at: number): void {
+    const out = this.#out;
+    const start = from / out.BYTES_PER_ELEMENT;
+    if (this.#values === undefined && last) {
+      // The whole array in one chunk, as all but the largest are: one copy, of the right size.
+      this.#values = out.slice(start, start + n);
+      this.#count = n;
+      return;
+    }
+    let values = this.#values ?? new this.#Values(0);
+    const total = this.#count + n;
+    if (total > values.length) {
+      // Sized from the bytes each value took so far, with a tenth to spare, rather than for the
+      // shortest numbers the rest could hold: an image's 17-digit decimals take about 19 bytes.
+      const [first, end] = [this.#first, this.#end];
+      const guess = last ? total : Math.ceil(((total * (end - first)) / (at - first)) * 1.1);
+      const grown = new this.#Values(Math.max(guess, values.length * 2, total));
+      grown.set(values.subarray(0, this.#count));
+      values = grown;
+    }
+    values.set(out.subarray(start, start + n), this.#count);
+    this.#values = values;
+    this.#count = total;
+  }
+
+  /** The numbers gathered, exactly as many as were added. */
+  result(): Float64Array | Float32Array {
+    const values = this.#values ?? new this.#Values(0);
+    return this.#count === values.length ? values : values.subarray(0, this.#count);
+  }
 }
 
 // The helper: a worker thread with its own instance over the same memory, started the first time a
