@@ -33,8 +33,11 @@ export function header(
   name: string,
 ): string | undefined {
   const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(event.headers ?? {})) {
-    if (key.toLowerCase() === wanted) return value;
+  const headers = event.headers ?? {};
+  // for...in, not Object.entries: no array of pairs per lookup, and only keys of the right length
+  // are lowercased (a request asks for a few headers among the dozen or more API Gateway sends).
+  for (const key in headers) {
+    if (key.length === wanted.length && key.toLowerCase() === wanted) return headers[key];
   }
   return undefined;
 }
