@@ -70,14 +70,14 @@ export function decodeInferRequest(
   limits: TensorLimits,
 ): DecodedInferRequest {
   const { request } = parsed;
-  const specs = new Map(signature.inputs.map((s) => [s.name, s]));
   const seen = new Set<string>();
   const inputs: Tensor[] = [];
   let binaryOffset = 0;
   const binary = parsed.binary ?? new Uint8Array(0);
 
   for (const input of request.inputs) {
-    const spec = specs.get(input.name);
+    // A model has a few inputs: a search costs less than a map built per request.
+    const spec = signature.inputs.find((s) => s.name === input.name);
     if (spec === undefined) {
       throw new InvalidInputError(
         `unknown input '${input.name}'; the model's inputs are ${names(signature.inputs)}`,
@@ -92,7 +92,9 @@ export function decodeInferRequest(
       if (input.data === undefined)
         throw new InvalidInputError(`input '${input.name}' has no data`);
       inputs.push({
-        ...tensorHead(input, spec.datatype),
+        name: input.name,
+        datatype: spec.datatype,
+        shape: input.shape,
         data: decodeJsonData(input, spec.datatype, count),
       });
       continue;
@@ -118,7 +120,9 @@ export function decodeInferRequest(
     const bytes = binary.subarray(binaryOffset, binaryOffset + binarySize);
     binaryOffset += binarySize;
     inputs.push({
-      ...tensorHead(input, spec.datatype),
+      name: input.name,
+      datatype: spec.datatype,
+      shape: input.shape,
       data: decodeBinaryData(input, spec.datatype, count, bytes),
     });
   }
@@ -127,16 +131,14 @@ export function decodeInferRequest(
       `the body carries ${binary.byteLength} binary bytes but the inputs' binary_data_size add up to ${binaryOffset}`,
     );
   }
-  const missing = signature.inputs.filter((s) => !seen.has(s.name));
-  if (missing.length > 0)
+  // Every input seen matched one of the model's, once: fewer seen means some are missing.
+  if (seen.size < signature.inputs.length) {
+    const missing = signature.inputs.filter((s) => !seen.has(s.name));
     throw new InvalidInputError(`missing input${missing.length > 1 ? 's' : ''} ${names(missing)}`);
+  }
 
-  return {
-    id: request.id,
-    parameters: request.parameters,
-    inputs,
-    ...selectOutputs(request, signature),
-  };
+  const { outputs, binaryOutputs } = selectOutputs(request, signature);
+  return { id: request.id, parameters: request.parameters, inputs, outputs, binaryOutputs };
 }
 
 function selectOutputs(
@@ -144,11 +146,11 @@ function selectOutputs(
   signature: Signature,
 ): Pick<DecodedInferRequest, 'outputs' | 'binaryOutputs'> {
   const allBinary = booleanParameter(request.parameters, 'binary_data_output', 'request') ?? false;
-  const known = new Set(signature.outputs.map((o) => o.name));
   if (request.outputs === undefined || request.outputs.length === 0) {
     const outputs = signature.outputs.map((o) => o.name);
     return { outputs, binaryOutputs: new Set(allBinary ? outputs : []) };
   }
+  const known = new Set(signature.outputs.map((o) => o.name));
   const outputs: string[] = [];
   const binaryOutputs = new Set<string>();
   for (const output of request.outputs) {
@@ -178,10 +180,6 @@ function booleanParameter(
   const value = parameters?.[key];
   if (value === undefined || typeof value === 'boolean') return value;
   throw new InvalidInputError(`${where}: parameter ${key} must be true or false`);
-}
-
-function tensorHead(input: { name: string; shape: number[] }, datatype: Tensor['datatype']) {
-  return { name: input.name, datatype, shape: input.shape };
 }
 
 function names(specs: readonly { name: string }[]): string {
