@@ -44,7 +44,7 @@ export function parseInferRequest(value: unknown): InferRequest {
     : parseWith(InferRequestSchema, value, 'inference request');
 }
 
-/** True only for values InferRequestSchema would accept and give back deep-equal. */
+/** True only for parsed JSON that InferRequestSchema would accept and give back deep-equal. */
 export function isExactInferRequest(value: unknown): value is InferRequest {
   if (!isPlainObject(value) || !hasOnlyKeys(value, REQUEST_KEYS)) return false;
   const { id, parameters, inputs, outputs } = value;
@@ -79,10 +79,15 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** Own keys all known and none undefined (JSON has no undefined; such values go to zod), no symbols. */
+/**
+ * Keys all known and none undefined (JSON has no undefined; such values go to zod). Requests are
+ * parsed JSON, whose objects hold only enumerable string keys: for...in reads them without the
+ * array of keys Reflect.ownKeys makes on every call. An enumerable key inherited through a polluted
+ * prototype is unknown, so it sends the value to zod too.
+ */
 function hasOnlyKeys(value: object, known: ReadonlySet<string>): boolean {
-  for (const key of Reflect.ownKeys(value)) {
-    if (typeof key !== 'string' || !known.has(key)) return false;
+  for (const key in value) {
+    if (!known.has(key)) return false;
     if ((value as Record<string, unknown>)[key] === undefined) return false;
   }
   return true;
