@@ -82,16 +82,14 @@ async function serve(
 ): Promise<void> {
   // The path exactly as sent: URL parsing would resolve '..' segments, letting `/v2/models/..` reach
   // another route instead of being refused as a model name.
-  const [path = '/', search = ''] = (req.url ?? '/').split('?', 2);
-  const url = {
-    pathname: path,
-    search: search === '' ? '' : `?${search}`,
-    searchParams: new URLSearchParams(search),
-  };
+  const target = req.url ?? '/';
+  const query = target.indexOf('?');
+  const path = query === -1 ? target : target.slice(0, query);
+  const search = query === -1 ? '' : target.slice(query + 1); // all of it, later '?'s included
   const method = req.method ?? 'GET';
-  const route = matchRoute(method, url.pathname);
+  const route = matchRoute(method, path);
   if (route === undefined)
-    return send(res, 404, { error: `no route for ${method} ${quote(url.pathname)}` });
+    return send(res, 404, { error: `no route for ${method} ${quote(path)}` });
 
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > options.maxBodyBytes)
@@ -100,7 +98,7 @@ async function serve(
   const context = lambdaContext(route.id);
   let authorizer: Record<string, string> | undefined;
   try {
-    authorizer = await authorize(req, method, url.pathname, options, authCache, context);
+    authorizer = await authorize(req, method, path, options, authCache, context);
   } catch (error) {
     // The authorizer failed rather than refused (its store is down): API Gateway's AUTHORIZER_FAILURE.
     console.error('authorizer failed', (error as Error).message);
@@ -114,11 +112,11 @@ async function serve(
   const binary = (BINARY_MEDIA_TYPES as readonly string[]).includes(contentType);
   const event: APIGatewayProxyEvent = {
     resource: ROUTES[route.id].path,
-    path: url.pathname,
+    path: path,
     httpMethod: method,
     headers: singleHeaders(req),
     multiValueHeaders: multiHeaders(req),
-    queryStringParameters: url.search === '' ? null : Object.fromEntries(url.searchParams),
+    queryStringParameters: search === '' ? null : Object.fromEntries(new URLSearchParams(search)),
     multiValueQueryStringParameters: null,
     pathParameters: Object.keys(route.pathParameters).length === 0 ? null : route.pathParameters,
     stageVariables: null,
@@ -132,7 +130,7 @@ async function serve(
       identity: {
         sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
       } as APIGatewayProxyEvent['requestContext']['identity'],
-      path: url.pathname,
+      path: path,
       protocol: `HTTP/${req.httpVersion}`,
       requestId: context.awsRequestId,
       requestTimeEpoch: Date.now(),
