@@ -1,14 +1,56 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { LogItemExtraInput, LogItemMessage } from '@aws-lambda-powertools/logger/types';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { MiddlewareObj } from '@middy/core';
+import type { Context } from 'aws-lambda';
 import { METRICS_NAMESPACE, SERVICE } from '../../core/metrics.js';
+
+/**
+ * Powertools' Logger, given each invocation's Lambda context when the invocation writes its first line
+ * through it rather than when it starts. Adding the context costs each request a read of the
+ * environment inside Powertools (docs/benchmarks.md), and most requests write no line through the
+ * logger: their request line is observe.ts's own. Lines read as they would with the context added at
+ * the start, cold start included.
+ */
+export class InvocationLogger extends Logger {
+  #pending: Context | undefined;
+  #coldStartTaken = false;
+  // Where one environment runs invocations at once, Powertools keeps the context per invocation;
+  // a context waiting here would be shared between them, so it is added at once there.
+  readonly #concurrent = (process.env.AWS_LAMBDA_MAX_CONCURRENCY ?? '') !== '';
+
+  /** The invocation's context for its lines. */
+  useContext(context: Context): void {
+    if (this.#coldStartTaken && !this.#concurrent) {
+      this.#pending = context;
+      return;
+    }
+    // The first invocation is the cold start, whichever invocation writes the first line.
+    this.#coldStartTaken = true;
+    this.#pending = undefined;
+    this.addContext(context);
+  }
+
+  protected override processLogItem(
+    logLevel: number,
+    input: LogItemMessage,
+    extraInput: LogItemExtraInput,
+  ): void {
+    const pending = this.#pending;
+    if (pending !== undefined) {
+      this.#pending = undefined;
+      this.addContext(pending);
+    }
+    super.processLogItem(logLevel, input, extraInput);
+  }
+}
 
 /**
  * The one logger, metrics and tracer every handler shares. Log level and switches come from the
  * POWERTOOLS_* environment (POWERTOOLS_LOG_LEVEL, POWERTOOLS_DEV for pretty local logs).
  */
-export const logger = new Logger({ serviceName: SERVICE });
+export const logger = new InvocationLogger({ serviceName: SERVICE });
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE });
 
 /**
@@ -18,7 +60,7 @@ export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 
  * 55 µs a request (docs/benchmarks.md).
  */
 export function lambdaContext<TEvent, TResult>(): MiddlewareObj<TEvent, TResult> {
-  return { before: (request) => logger.addContext(request.context) };
+  return { before: (request) => logger.useContext(request.context) };
 }
 
 /**

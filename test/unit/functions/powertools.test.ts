@@ -1,0 +1,85 @@
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import type { Context } from 'aws-lambda';
+import { InvocationLogger } from '../../../functions/shared/powertools.js';
+
+const context = (awsRequestId: string) =>
+  ({ functionName: 'maas-inference', awsRequestId }) as unknown as Context;
+
+/** The JSON lines `work` writes, to stdout or stderr (Powertools writes warnings and errors there). */
+function linesOf(work: () => void): Record<string, unknown>[] {
+  let written = '';
+  const capture = (chunk: unknown) => {
+    written += String(chunk);
+    return true;
+  };
+  const streams = [process.stdout, process.stderr].map((stream) =>
+    jest.spyOn(stream, 'write').mockImplementation(capture),
+  );
+  try {
+    work();
+  } finally {
+    for (const spy of streams) spy.mockRestore();
+  }
+  return written
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+describe('the logger with each invocation context', () => {
+  // Powertools reports cold starts of on-demand environments only, as Lambda names them.
+  beforeEach(() => {
+    process.env.AWS_LAMBDA_INITIALIZATION_TYPE = 'on-demand';
+  });
+  afterEach(() => {
+    delete process.env.AWS_LAMBDA_INITIALIZATION_TYPE;
+    delete process.env.AWS_LAMBDA_MAX_CONCURRENCY;
+    jest.restoreAllMocks();
+  });
+
+  it("writes each line with its own invocation's context, though it takes it only at the first line", () => {
+    const logger = new InvocationLogger({ serviceName: 'maas', logLevel: 'INFO' });
+    const added = jest.spyOn(logger, 'addContext');
+    logger.useContext(context('req-1'));
+    const first = linesOf(() => logger.info('one'));
+    logger.useContext(context('req-2')); // writes nothing
+    logger.useContext(context('req-3'));
+    const third = linesOf(() => {
+      logger.warn('two');
+      logger.error('three');
+    });
+    expect(first).toEqual([
+      expect.objectContaining({ function_request_id: 'req-1', cold_start: true }),
+    ]);
+    expect(third).toEqual([
+      expect.objectContaining({ message: 'two', function_request_id: 'req-3', cold_start: false }),
+      expect.objectContaining({
+        message: 'three',
+        function_request_id: 'req-3',
+        cold_start: false,
+      }),
+    ]);
+    // The invocation that wrote nothing never paid for its context.
+    expect(added.mock.calls.map(([c]) => c.awsRequestId)).toEqual(['req-1', 'req-3']);
+  });
+
+  it('leaves the cold start with the first invocation when that one writes nothing', () => {
+    const logger = new InvocationLogger({ serviceName: 'maas', logLevel: 'INFO' });
+    logger.useContext(context('req-1'));
+    logger.useContext(context('req-2'));
+    expect(linesOf(() => logger.info('later'))).toEqual([
+      expect.objectContaining({ function_request_id: 'req-2', cold_start: false }),
+    ]);
+  });
+
+  it('keeps the context per invocation where invocations run at once', () => {
+    process.env.AWS_LAMBDA_MAX_CONCURRENCY = '4';
+    const logger = new InvocationLogger({ serviceName: 'maas', logLevel: 'INFO' });
+    // There Powertools keeps each context in the runtime's per-invocation store (absent here, so the
+    // call itself is what is checked): added as the invocation begins.
+    const added = jest.spyOn(logger, 'addContext').mockImplementation(() => undefined);
+    logger.useContext(context('req-1'));
+    logger.useContext(context('req-2'));
+    expect(added.mock.calls.map(([c]) => c.awsRequestId)).toEqual(['req-1', 'req-2']);
+  });
+});
