@@ -150,7 +150,8 @@ export const observe = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyRe
   return { before: (request) => void factsOf(request.event), after: emit, onError: emit };
 };
 
-const directiveTexts = new Map<string, string>();
+// Indexed by the four choices below, so a request finds its text without building a key.
+const directiveTexts: (string | undefined)[] = [];
 
 /**
  * The EMF directives of a request's metrics, as JSON: the request metrics overall (and per model when
@@ -163,8 +164,12 @@ function directivesJson(
   cache: string | undefined,
   routed: boolean,
 ): string {
-  const key = `${perModel}|${inference}|${cache}|${routed}`;
-  let text = directiveTexts.get(key);
+  const key =
+    (perModel ? 1 : 0) |
+    (inference ? 2 : 0) |
+    (routed ? 4 : 0) |
+    (cache === undefined ? 0 : cache === METRIC.cacheHits ? 8 : 16);
+  let text = directiveTexts[key];
   if (text === undefined) {
     const requestMetrics: [string, string][] = [
       [METRIC.requests, MetricUnit.Count],
@@ -189,7 +194,7 @@ function directivesJson(
       );
     }
     text = JSON.stringify(directives);
-    directiveTexts.set(key, text);
+    directiveTexts[key] = text;
   }
   return text;
 }
@@ -247,9 +252,15 @@ function errorMessage(response: APIGatewayProxyResult | null | undefined): strin
   }
 }
 
+// Names, ids and routes are written as they are when JSON would not escape any of their characters.
+const PLAIN = /^[\w.:@-]*$/;
+
 /** `,"key":value` in JSON, or nothing for undefined, as JSON.stringify leaves such a field out. */
 function field(key: string, value: string | number | boolean | undefined): string {
-  return value === undefined ? '' : `,"${key}":${JSON.stringify(value)}`;
+  if (value === undefined) return '';
+  if (typeof value === 'string' && PLAIN.test(value)) return `,"${key}":"${value}"`;
+  if (typeof value === 'boolean' || Number.isFinite(value)) return `,"${key}":${value}`;
+  return `,"${key}":${JSON.stringify(value)}`;
 }
 
 let minuteStart = Number.NaN;
