@@ -13,6 +13,7 @@ import {
   SERVICE_DIMENSION,
 } from '../../core/metrics.js';
 import type { RouteId } from '../../core/oip/routes.js';
+import { writeText } from './output.js';
 import { logger, metrics } from './powertools.js';
 
 /** What a request was about, filled in by the handler as it learns it. Never tensor data or secrets. */
@@ -142,7 +143,7 @@ export const observe = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyRe
     }
     text += '}';
     if (indent !== undefined) text = JSON.stringify(JSON.parse(text), undefined, indent);
-    process.stdout.write(`${text}\n`);
+    writeText(process.stdout, `${text}\n`);
 
     if (cold) metrics.captureColdStartMetric();
     cold = false;

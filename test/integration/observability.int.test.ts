@@ -1,8 +1,9 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { pushModel } from '../../core/models/push.js';
 import { promote, startCanary } from '../../core/models/routing.js';
 import { addSubModel, largeModel } from '../../tools/onnx-models.js';
+import { captureOutput, jsonLines } from '../helpers/output.js';
 import { type LocalEnv, request, startLocal } from '../helpers/start-local.js';
 
 interface Emf {
@@ -16,32 +17,12 @@ interface Emf {
   [key: string]: unknown;
 }
 
-/**
- * Runs `work` and returns the JSON lines the process wrote meanwhile: logs and EMF. Both streams,
- * as Lambda sends both to CloudWatch (the logger writes warnings and errors to stderr).
- */
+/** Runs `work` and returns the JSON lines the process wrote meanwhile (logs and EMF), and their text. */
 async function captureStdout(
   work: () => Promise<unknown>,
 ): Promise<{ lines: Record<string, unknown>[]; raw: string }> {
-  let raw = '';
-  const capture = (chunk: string | Uint8Array) => {
-    raw += chunk.toString();
-    return true;
-  };
-  const spies = [
-    jest.spyOn(process.stdout, 'write').mockImplementation(capture),
-    jest.spyOn(process.stderr, 'write').mockImplementation(capture),
-  ];
-  try {
-    await work();
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-  }
-  const lines = raw
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-  return { lines, raw };
+  const raw = await captureOutput(work);
+  return { lines: jsonLines(raw), raw };
 }
 
 const emfWith = (lines: Record<string, unknown>[], metric: string) =>

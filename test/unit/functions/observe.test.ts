@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { factsOf, isoTimestamp, observe } from '../../../functions/shared/observe.js';
 import { logger } from '../../../functions/shared/powertools.js';
+import { captureOutput } from '../../helpers/output.js';
 
 type Request = Parameters<NonNullable<ReturnType<typeof observe>['after']>>[0];
 
@@ -20,17 +21,7 @@ async function lineOf(
   } as unknown as Request;
   await middleware.before?.(request);
   request.response = fill(event);
-  let written = '';
-  const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    written += String(chunk);
-    return true;
-  });
-  try {
-    await middleware.after?.(request);
-  } finally {
-    write.mockRestore();
-  }
-  return written;
+  return captureOutput(() => middleware.after?.(request));
 }
 
 /** A refused request on a canary, with every field set and an error message JSON must escape. */
@@ -162,10 +153,10 @@ describe('the request log line', () => {
 
 describe('isoTimestamp', () => {
   it('prints what Date.prototype.toISOString prints, whatever the order of the times', () => {
-    // Around minute boundaries, backwards as a clock can step, and far from now (years past 9999
+    // Around second and minute boundaries, backwards as a clock can step, and far from now (years past 9999
     // print with a sign and six digits).
     const near = Date.UTC(2026, 10, 23, 11, 59, 59, 998);
-    const times = [near, near + 1, near + 2, near + 60_000, near - 1, 0, -1, -60_001];
+    const times = [near, near + 1, near + 2, near + 1000, near + 60_000, near - 1, 0, -1, -60_001];
     for (let i = 0; i < 2000; i++) {
       times.push(Math.floor((Math.random() - 0.5) * 2 * 8.64e15));
       times.push(near + Math.floor(Math.random() * 180_000) - 90_000);

@@ -1,30 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import type { Context } from 'aws-lambda';
 import { InvocationLogger } from '../../../functions/shared/powertools.js';
+import { captureOutput, jsonLines } from '../../helpers/output.js';
+
+/** The JSON lines `work` writes. */
+const linesOf = async (work: () => void) => jsonLines(await captureOutput(work));
 
 const context = (awsRequestId: string) =>
   ({ functionName: 'maas-inference', awsRequestId }) as unknown as Context;
-
-/** The JSON lines `work` writes, to stdout or stderr (Powertools writes warnings and errors there). */
-function linesOf(work: () => void): Record<string, unknown>[] {
-  let written = '';
-  const capture = (chunk: unknown) => {
-    written += String(chunk);
-    return true;
-  };
-  const streams = [process.stdout, process.stderr].map((stream) =>
-    jest.spyOn(stream, 'write').mockImplementation(capture),
-  );
-  try {
-    work();
-  } finally {
-    for (const spy of streams) spy.mockRestore();
-  }
-  return written
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
 
 describe('the logger with each invocation context', () => {
   // Powertools reports cold starts of on-demand environments only, as Lambda names them.
@@ -37,14 +20,14 @@ describe('the logger with each invocation context', () => {
     jest.restoreAllMocks();
   });
 
-  it("writes each line with its own invocation's context, though it takes it only at the first line", () => {
+  it("writes each line with its own invocation's context, though it takes it only at the first line", async () => {
     const logger = new InvocationLogger({ serviceName: 'maas', logLevel: 'INFO' });
     const added = jest.spyOn(logger, 'addContext');
     logger.useContext(context('req-1'));
-    const first = linesOf(() => logger.info('one'));
+    const first = await linesOf(() => logger.info('one'));
     logger.useContext(context('req-2')); // writes nothing
     logger.useContext(context('req-3'));
-    const third = linesOf(() => {
+    const third = await linesOf(() => {
       logger.warn('two');
       logger.error('three');
     });
@@ -63,11 +46,11 @@ describe('the logger with each invocation context', () => {
     expect(added.mock.calls.map(([c]) => c.awsRequestId)).toEqual(['req-1', 'req-3']);
   });
 
-  it('leaves the cold start with the first invocation when that one writes nothing', () => {
+  it('leaves the cold start with the first invocation when that one writes nothing', async () => {
     const logger = new InvocationLogger({ serviceName: 'maas', logLevel: 'INFO' });
     logger.useContext(context('req-1'));
     logger.useContext(context('req-2'));
-    expect(linesOf(() => logger.info('later'))).toEqual([
+    expect(await linesOf(() => logger.info('later'))).toEqual([
       expect.objectContaining({ function_request_id: 'req-2', cold_start: false }),
     ]);
   });
