@@ -253,15 +253,9 @@ function errorMessage(response: APIGatewayProxyResult | null | undefined): strin
   }
 }
 
-// Names, ids and routes are written as they are when JSON would not escape any of their characters.
-const PLAIN = /^[\w.:@-]*$/;
-
 /** `,"key":value` in JSON, or nothing for undefined, as JSON.stringify leaves such a field out. */
 function field(key: string, value: string | number | boolean | undefined): string {
-  if (value === undefined) return '';
-  if (typeof value === 'string' && PLAIN.test(value)) return `,"${key}":"${value}"`;
-  if (typeof value === 'boolean' || Number.isFinite(value)) return `,"${key}":${value}`;
-  return `,"${key}":${JSON.stringify(value)}`;
+  return value === undefined ? '' : `,"${key}":${JSON.stringify(value)}`;
 }
 
 let minuteStart = Number.NaN;
