@@ -65,7 +65,8 @@ export const observe = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyRe
   // Read once: Powertools looks the level up (and the environment) on every read, and maas never
   // changes it after init (no per-invocation debug sampling).
   const threshold = logger.level;
-  const emit = async (request: {
+  // Synchronous: middy awaits only what returns a promise, and the line has nothing to wait for.
+  const emit = (request: {
     event: APIGatewayProxyEvent;
     response?: APIGatewayProxyResult | null | undefined;
     context?: Pick<Context, 'functionName' | 'awsRequestId'>;
