@@ -82,12 +82,29 @@ export class ModelCatalog {
    * policy.
    */
   async route(name: string, version?: number): Promise<Routed> {
-    const { head, versions } = await this.model(name);
+    return this.#routeIn(await this.model(name), version);
+  }
+
+  /**
+   * route() at once when the model's records are at hand (cached, fresh and read), else undefined:
+   * the serving path tries it first, as waiting on settled promises through three async calls would
+   * cost every warm request turns of the microtask queue. An unknown model is left to route().
+   */
+  routeNow(name: string, version?: number): Routed | undefined {
+    const cached = this.#cache.get(name);
+    if (cached?.good?.entry === undefined) return undefined;
+    const now = (this.#options.now ?? Date.now)();
+    if (!(now - cached.at < this.#options.ttlMs)) return undefined;
+    return this.#routeIn(cached.good.entry, version);
+  }
+
+  #routeIn({ head, versions }: ModelEntry, version: number | undefined): Routed {
     if (version === undefined) return this.#route(head, versions);
     const found = versions.find((v) => v.version === version);
-    if (found === undefined) throw new NotFoundError(`model '${name}' has no version ${version}`);
+    if (found === undefined)
+      throw new NotFoundError(`model '${head.name}' has no version ${version}`);
     if (statusOf(head, version) === 'retired') {
-      throw new NotFoundError(`model '${name}' version ${version} is retired`);
+      throw new NotFoundError(`model '${head.name}' version ${version} is retired`);
     }
     return { version: found, role: 'pinned' };
   }

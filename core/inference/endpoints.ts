@@ -121,7 +121,9 @@ export async function infer(
   notes: ServeNotes = {},
 ): Promise<InferResult> {
   authorizeModel(principal, ref.name);
-  const { version, role } = await deps.catalog.route(ref.name, ref.version);
+  const { version, role } =
+    deps.catalog.routeNow(ref.name, ref.version) ??
+    (await deps.catalog.route(ref.name, ref.version));
   notes.version = version.version;
   notes.role = role;
   const request = decodeInferRequest(parsed, version.signature, deps.limits);

@@ -49,7 +49,8 @@ export class SessionCache {
     const entry = this.#acquire(version, onLoad);
     entry.refs++;
     try {
-      return await work(await entry.loading);
+      // A loaded session at once: no turn of the microtask queue awaiting its settled load.
+      return await work(entry.runner ?? (await entry.loading));
     } finally {
       entry.refs--;
       if (entry.evicted && entry.refs === 0) void entry.runner?.release();

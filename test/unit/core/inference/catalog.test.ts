@@ -133,4 +133,30 @@ describe('ModelCatalog', () => {
     expect(await catalog.route('m')).toEqual({ version: record(2), role: 'stable' });
     expect(send).toHaveBeenCalledTimes(3);
   });
+
+  it('routes at once while the records are read and fresh, as route() would, and leaves the rest to it', async () => {
+    let now = 0;
+    const { ddb, send } = fakeDdb({
+      head: { name: 'm', lastVersion: 3, createdAt: 't', retired: { '3': { at: 't', by: 'u' } } },
+      versions: [record(1), record(2), record(3)],
+    });
+    const catalog = new ModelCatalog({ ddb, modelsTable: 't' }, { ttlMs: 1000, now: () => now });
+    expect(catalog.routeNow('m')).toBeUndefined(); // never read
+    const reading = catalog.route('m');
+    expect(catalog.routeNow('m')).toBeUndefined(); // being read
+    expect(await reading).toEqual({ version: record(2), role: 'newest' });
+    expect(catalog.routeNow('m')).toEqual({ version: record(2), role: 'newest' });
+    expect(catalog.routeNow('m', 1)).toEqual({ version: record(1), role: 'pinned' });
+    expect(() => catalog.routeNow('m', 3)).toThrow("model 'm' version 3 is retired");
+    expect(() => catalog.routeNow('m', 9)).toThrow("model 'm' has no version 9");
+    const empty = new ModelCatalog(
+      { ...fakeDdb({ versions: [] }), modelsTable: 't' },
+      { ttlMs: 1000 },
+    );
+    await expect(empty.resolve('nope')).rejects.toThrow(NotFoundError);
+    expect(empty.routeNow('nope')).toBeUndefined(); // unknown: route() says so
+    now = 1000;
+    expect(catalog.routeNow('m')).toBeUndefined(); // stale: route() reads again
+    expect(send).toHaveBeenCalledTimes(2); // head and versions, once
+  });
 });
