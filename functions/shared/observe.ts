@@ -44,7 +44,6 @@ export function factsOf(event: object): RequestFacts {
 }
 
 type LevelName = 'INFO' | 'WARN' | 'ERROR';
-const TRACE_ROOT = /Root=([^;]+)/;
 const SERVICE_JSON = JSON.stringify(SERVICE);
 
 /**
@@ -94,7 +93,7 @@ export const observe = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyRe
         `{"level":"${level}","message":"request","timestamp":"${isoTimestamp(now)}","service":${SERVICE_JSON},"cold_start":${cold}` +
         field('function_name', request.context?.functionName) +
         field('function_request_id', request.context?.awsRequestId) +
-        field('xray_trace_id', process.env._X_AMZN_TRACE_ID?.match(TRACE_ROOT)?.[1]) +
+        field('xray_trace_id', traceId()) +
         field('route', tracked.route) +
         field('model', tracked.model) +
         field('version', notes.version) +
@@ -257,6 +256,25 @@ function errorMessage(response: APIGatewayProxyResult | null | undefined): strin
 /** `,"key":value` in JSON, or nothing for undefined, as JSON.stringify leaves such a field out. */
 function field(key: string, value: string | number | boolean | undefined): string {
   return value === undefined ? '' : `,"${key}":${JSON.stringify(value)}`;
+}
+
+interface LambdaGlobal {
+  readonly awslambda?: { readonly InvokeStore?: { getXRayTraceId(): string | undefined } };
+}
+
+const TRACE_ROOT = /Root=([^;]+)/;
+
+/**
+ * The invocation's X-Ray trace id, where Powertools finds it: in the runtime's per-invocation store
+ * when it has one (invocations running at once share one environment), else in the environment,
+ * which Lambda sets per invocation. Either holds the trace header or the bare id.
+ */
+function traceId(): string | undefined {
+  const header =
+    (globalThis as LambdaGlobal).awslambda?.InvokeStore?.getXRayTraceId() ??
+    process.env._X_AMZN_TRACE_ID;
+  if (header === undefined || header === '') return undefined;
+  return header.includes('=') ? header.match(TRACE_ROOT)?.[1] : header;
 }
 
 let minuteStart = Number.NaN;

@@ -41,6 +41,25 @@ describe('the request log line', () => {
     jest.restoreAllMocks();
     delete process.env._X_AMZN_TRACE_ID;
     delete process.env.POWERTOOLS_DEV;
+    delete (globalThis as { awslambda?: unknown }).awslambda;
+  });
+
+  it("takes the trace id from the runtime's per-invocation store first, as Powertools does", async () => {
+    process.env._X_AMZN_TRACE_ID = 'Root=1-env-trace;Parent=123;Sampled=1';
+    const traceOf = async () =>
+      (JSON.parse(await lineOf('INFO', refused)) as { xray_trace_id?: string }).xray_trace_id;
+    expect(await traceOf()).toBe('1-env-trace');
+    let stored: string | undefined = 'Root=1-store-trace;Parent=456;Sampled=0';
+    (globalThis as { awslambda?: unknown }).awslambda = {
+      InvokeStore: { getXRayTraceId: () => stored },
+    };
+    expect(await traceOf()).toBe('1-store-trace');
+    stored = '1-bare-trace'; // the store may hold the id alone
+    expect(await traceOf()).toBe('1-bare-trace');
+    stored = undefined; // outside an invocation's context
+    expect(await traceOf()).toBe('1-env-trace');
+    delete process.env._X_AMZN_TRACE_ID;
+    expect(await traceOf()).toBeUndefined();
   });
 
   it('is one JSON line with every known field, escaped, and its metrics in EMF', async () => {
