@@ -63,9 +63,10 @@ export const handler = standardMiddy().handler(
     facts.route = route;
     const principal = principalOf(event.requestContext.authorizer);
     facts.key = principal.keyName;
-    const ref =
+    // Checked once; a model route without a name is refused below, as ever.
+    const named =
       event.pathParameters?.name === undefined ? undefined : modelRef(event.pathParameters);
-    facts.model = ref?.name;
+    facts.model = named?.name;
     switch (route) {
       case 'serverMetadata':
         return json(200, endpoints.serverMetadata());
@@ -78,11 +79,15 @@ export const handler = standardMiddy().handler(
       case 'versionMetadata':
         return json(
           200,
-          await endpoints.modelMetadata(serving, principal, modelRef(event.pathParameters)),
+          await endpoints.modelMetadata(
+            serving,
+            principal,
+            named ?? modelRef(event.pathParameters),
+          ),
         );
       case 'modelReady':
       case 'versionReady':
-        await endpoints.modelReady(serving, principal, modelRef(event.pathParameters));
+        await endpoints.modelReady(serving, principal, named ?? modelRef(event.pathParameters));
         return ok();
       case 'repositoryIndex': {
         const received = body(event, config.maxBodyBytes);
@@ -102,7 +107,7 @@ export const handler = standardMiddy().handler(
         const result = await endpoints.infer(
           serving,
           principal,
-          modelRef(event.pathParameters),
+          named ?? modelRef(event.pathParameters),
           parsed,
           facts.notes,
         );

@@ -54,9 +54,17 @@ export function matchRoute(method: string, path: string): RouteMatch | undefined
   return undefined;
 }
 
+// Each path has one method in the protocol, so the handler's lookup goes by path: one hash, not a
+// comparison with every route.
+const BY_RESOURCE = new Map<string, (typeof COMPILED)[number]>(
+  COMPILED.map((route) => [route.resource, route]),
+);
+if (BY_RESOURCE.size !== COMPILED.length) throw new Error('two routes share a path');
+
 /** The route a method and API Gateway resource template name, as the Lambda event carries them. */
 export function routeOf(method: string, resource: string): RouteId | undefined {
-  return COMPILED.find((r) => r.method === method && r.resource === resource)?.id;
+  const route = BY_RESOURCE.get(resource);
+  return route?.method === method ? route.id : undefined;
 }
 
 function safeDecode(segment: string): string {
