@@ -70,14 +70,17 @@ export const SCANNER_WAT = `
               (i32.ge_u (local.get $pos) (local.get $limit))) (then
           (i32.store (local.get $state) (local.get $pos))
           (return (local.get $count))))
-        ;; whitespace
-        (block $text (loop $space
-          (local.set $c (i32.load8_u (local.get $pos)))
-          (br_if $text (i32.eqz (i32.or
-            (i32.or (i32.eq (local.get $c) (i32.const 32)) (i32.eq (local.get $c) (i32.const 10)))
-            (i32.or (i32.eq (local.get $c) (i32.const 13)) (i32.eq (local.get $c) (i32.const 9))))))
-          (local.set $pos (i32.add (local.get $pos) (i32.const 1)))
-          (br $space)))
+        ;; whitespace, which only bytes up to ' ' can be: the loop is entered only then (entering a
+        ;; loop costs its stack check, and this one and the separator's made a tenth of the scan)
+        (local.set $c (i32.load8_u (local.get $pos)))
+        (if (i32.le_u (local.get $c) (i32.const 32)) (then
+          (block $text (loop $space
+            (br_if $text (i32.eqz (i32.or
+              (i32.or (i32.eq (local.get $c) (i32.const 32)) (i32.eq (local.get $c) (i32.const 10)))
+              (i32.or (i32.eq (local.get $c) (i32.const 13)) (i32.eq (local.get $c) (i32.const 9))))))
+            (local.set $pos (i32.add (local.get $pos) (i32.const 1)))
+            (local.set $c (i32.load8_u (local.get $pos)))
+            (br $space)))))
         ;; -?(0|[1-9][0-9]*)
         (local.set $neg (i32.eq (local.get $c) (i32.const 45)))
         (if (local.get $neg) (then
@@ -189,7 +192,10 @@ export const SCANNER_WAT = `
           (else
             (f64.store (i32.add (local.get $out) (i32.shl (local.get $count) (i32.const 3))) (local.get $v))))
         (local.set $count (i32.add (local.get $count) (i32.const 1)))
-        ;; whitespace, then ',' for the next value or ']' for the end
+        ;; whitespace, then ',' for the next value or ']' for the end; a ',' at once without the loop
+        (if (i32.eq (local.get $c) (i32.const 44)) (then
+          (local.set $pos (i32.add (local.get $pos) (i32.const 1)))
+          (br $value)))
         (loop $separator
           (if (i32.eq (local.get $c) (i32.const 44)) (then
             (local.set $pos (i32.add (local.get $pos) (i32.const 1)))
