@@ -248,6 +248,84 @@ describe('the number scanner on two threads', () => {
     expect(scansHelped() - before).toBe(ready ? 2 : 0);
   });
 
+  describe('on a large text, its second part handed over before the first is written', () => {
+    /** An inference request's text, with the data last in its input, as clients write it. */
+    const request = (datatype: string, values: number[]) =>
+      `{"inputs":[{"name":"image","datatype":"${datatype}","shape":[${values.length}],"data":${JSON.stringify(values)}}]}`;
+    const dataAt = (text: string) => text.indexOf('"data":') + 7;
+
+    it('scans it in two parts into what one scan gives, FP32 or doubles', async () => {
+      const ready = await helperReady();
+      const values = large(150_528, (i) => Math.fround(Math.cos(i) * 10 ** ((i % 7) - 3)));
+      for (const [datatype, float32] of [
+        ['FP32', true],
+        ['FP64', false],
+      ] as const) {
+        const text = request(datatype, values);
+        const before = scansHelped();
+        const loaded = loadAsciiText(text)!;
+        expect(Buffer.from(loaded.bytes).toString('latin1')).toBe(text);
+        const scanned = loaded.document.scan(dataAt(text), float32);
+        const expected = float32 ? Float32Array.from(values) : Float64Array.from(values);
+        const got = float32 ? scanned?.values : Float32Array.from(scanned!.values);
+        expect(firstDifference(got, Float32Array.from(expected))).toBe(-1);
+        expect(scanned?.end).toBe(text.length - 3);
+        expect(scansHelped() - before).toBe(ready ? 1 : 0);
+      }
+    });
+
+    it('goes on alone where the guess was wrong: the mode, or not an array at all', async () => {
+      await helperReady();
+      const values = large(100_000, (i) => i / 4);
+      // Declared FP32, scanned as doubles: the helper's part is in the other mode.
+      const text = request('FP32', values);
+      let before = scansHelped();
+      const doubles = loadAsciiText(text)!.document.scan(dataAt(text));
+      expect(firstDifference(doubles?.values, Float64Array.from(values))).toBe(-1);
+      expect(scansHelped()).toBe(before);
+      // Its second part a string: the helper scans what is no array, and it is never used.
+      await helperReady();
+      const small = [1.5, -2, 3e-3];
+      const other = `{"data":${JSON.stringify(small)},"id":"${'7,'.repeat(200_000)}"}`;
+      before = scansHelped();
+      const scanned = loadAsciiText(other)!.document.scan(8);
+      expect(firstDifference(scanned?.values, Float64Array.from(small))).toBe(-1);
+      expect(scansHelped()).toBe(before);
+    });
+
+    it('scans each of several inputs in it, the helper on one part at a time', async () => {
+      const ready = await helperReady();
+      const arrays = [
+        large(10_000, (i) => i / 8), // too small to share, before the part handed over
+        large(100_000, (i) => -(i + 1) / 16), // holds the part handed over
+        large(60_000, (i) => i * 3), // after it: shared as any large array
+      ];
+      const text = `{${arrays.map((a, i) => `"${i}":${JSON.stringify(a)}`).join(',')}}`;
+      const before = scansHelped();
+      const { document } = loadAsciiText(text)!;
+      let end = 0;
+      for (const [i, array] of arrays.entries()) {
+        const scanned = document.scan(end + 5);
+        expect(firstDifference(scanned?.values, Float64Array.from(array))).toBe(-1);
+        end = scanned!.end;
+        expect(text[end]).toBe(i === arrays.length - 1 ? '}' : ',');
+      }
+      expect(scansHelped() - before).toBe(ready ? 2 : 0);
+    });
+
+    it('refuses a large text with a character beyond ASCII in either part', async () => {
+      await helperReady();
+      const text = request(
+        'FP32',
+        large(100_000, (i) => i / 4),
+      );
+      for (const at of [20, text.length - 20]) {
+        expect(loadAsciiText(`${text.slice(0, at)}\u00e9${text.slice(at)}`)).toBeUndefined();
+        await helperReady(); // the helper may still be on a part no one reads
+      }
+    });
+  });
+
   it('never keeps a process alive', async () => {
     // A process that scanned with the helper ends by itself once it has nothing left to do.
     const script = `
