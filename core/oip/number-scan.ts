@@ -35,7 +35,8 @@ export const INEXACT_WITHIN = 1e-14;
 // more than a small scan.
 const STATE_AT = 192; // i32s: next, closed, exact
 const HELPER_STATE_AT = 208;
-const ORDER_AT = 224; // i32s: task (0 idle, 1 to scan), ready, start, f32, capacity, count
+const ORDER_AT = 224; // i32s: task (0 idle, 1 to scan, 2 an order coming), ready, start, f32,
+// capacity, count, limit (how far the text is written: NO_LIMIT when all of it, GIVE_UP to stop)
 const OUT_AT = 256;
 const CHUNK_BYTES = 524_288; // results per call: each area stays 512 KiB whatever the body
 const HELPER_OUT_AT = OUT_AT + CHUNK_BYTES;
@@ -54,6 +55,11 @@ let aheadFrom = 0.5;
 const AHEAD_STEP = 0.004;
 // How far into a text its datatype is looked for: a tensor's fields come before its data.
 const HEAD_CHARS = 1024;
+// The helper's part is written in this many chunks, the helper scanning behind them.
+const AHEAD_CHUNKS = 8;
+const GIVE_UP = 0; // a limit no position takes: every position is at INPUT_AT or beyond
+// A primed helper spins this long for its order at most, which comes after one chunk's write.
+const PRIMED_SPIN_MS = 20;
 // The helper scans a megabyte in about a millisecond: this long means it is stuck, or gone.
 const HELPER_PATIENCE_MS = 2_000;
 
@@ -310,10 +316,11 @@ export function loadDocument(bytes: Uint8Array): LoadedDocument | undefined {
  * and the document over them, both valid until the next document is loaded; undefined for any other
  * text, or where WebAssembly or the memory is unavailable.
  *
- * A large text's second part is written first and handed to the helper thread at once, as a guess at
- * the second part of a tensor's data, so that it scans while this thread writes the first part (see
- * Ahead): writing 3 MB took a tenth of the time the scan of it takes, and waking the helper 100-150 µs
- * on a virtual machine. Where the guess is wrong, its work is not used.
+ * A large text's second part is written first, and handed to the helper thread as a guess at the
+ * second part of a tensor's data (see Ahead) as soon as its first chunk is written: the helper scans
+ * behind the writes, then while this thread writes the first part. Writing 3 MB took a tenth of the
+ * time the scan of it takes, and waking the helper 100-150 µs on a virtual machine, so it is woken
+ * before the first write. Where the guess is wrong, its work is not used.
  */
 export function loadAsciiText(
   text: string,
@@ -322,18 +329,41 @@ export function loadAsciiText(
   if (input === undefined) return undefined;
   const { wasm, bytes } = input;
   const cut = text.length >= PARALLEL_FROM && helperIdle(wasm) ? cutOf(text) : 0;
-  let ahead: Ahead | undefined;
-  if (cut > 0) {
-    if (!writeAscii(text.slice(cut), bytes.subarray(cut))) return undefined;
-    // FP32 tensors are the common large input; a guess, checked where the halves meet.
-    const f32 = text.lastIndexOf('"FP32"', HEAD_CHARS) >= 0;
-    ahead = { at: INPUT_AT + cut, f32 };
-    orderHelper(wasm, ahead.at, f32 ? 1 : 0, capacityOf(f32));
-  }
+  const ahead = cut > 0 ? handOver(wasm, text, cut, bytes) : undefined;
+  if (ahead === null) return undefined;
   // Not ASCII here after all: what the helper scans is never read.
   const head = cut > 0 ? text.slice(0, cut) : text;
   if (!writeAscii(head, cut > 0 ? bytes.subarray(0, cut) : bytes)) return undefined;
   return { bytes, document: documentOver(wasm, text.length, ahead) };
+}
+
+/**
+ * Writes `text` from `cut` on in chunks, ordering the helper on it after the first and telling it how
+ * far the text is written after each: the Ahead it scans, or null where the text is not all ASCII.
+ */
+function handOver(wasm: Scanner, text: string, cut: number, bytes: Uint8Array): Ahead | null {
+  const order = wasm.i32;
+  // Woken now, it spins until the order comes (compareExchange: it may be woken already, or gone).
+  if (Atomics.compareExchange(order, TASK, 0, 2) === 0) Atomics.notify(order, TASK);
+  // FP32 tensors are the common large input; a guess, checked where the parts meet.
+  const f32 = text.lastIndexOf('"FP32"', HEAD_CHARS) >= 0;
+  const ahead = { at: INPUT_AT + cut, f32 };
+  const chunk = Math.ceil((text.length - cut) / AHEAD_CHUNKS);
+  for (let from = cut; from < text.length; ) {
+    // Chunks end just after a comma: the helper's scan stops at a value written whole.
+    const comma = text.indexOf(',', from + chunk);
+    const to = comma < 0 ? text.length : comma + 1;
+    if (!writeAscii(text.slice(from, to), bytes.subarray(from, to))) {
+      if (from === cut) Atomics.compareExchange(order, TASK, 2, 0);
+      else Atomics.store(order, LIMIT, GIVE_UP);
+      return null;
+    }
+    const written = to === text.length ? NO_LIMIT : INPUT_AT + to;
+    if (from === cut) orderHelper(wasm, ahead.at, f32 ? 1 : 0, capacityOf(f32), written);
+    else Atomics.store(order, LIMIT, written);
+    from = to;
+  }
+  return ahead;
 }
 
 /** Writes `text` as its bytes when it is all ASCII; false for any other text (the write stops short). */
@@ -534,21 +564,48 @@ const START = ORDER + 2;
 const F32 = ORDER + 3;
 const CAPACITY = ORDER + 4;
 const COUNT = ORDER + 5;
+const LIMIT = ORDER + 6;
 
 // Runs as a script or as a module (a worker takes the process's --input-type): hence import().
 const HELPER_SOURCE = `
 import('node:worker_threads').then(({ workerData }) => {
   const { module, memory } = workerData;
   const { scan } = new WebAssembly.Instance(module, { scanner: { memory } }).exports;
-  const order = new Int32Array(memory.buffer, 0, ${ORDER + 6});
+  const order = new Int32Array(memory.buffer, 0, ${ORDER + 7});
+  const state = new Int32Array(memory.buffer, ${HELPER_STATE_AT}, 2);
   Atomics.store(order, ${READY}, 1);
   for (;;) {
     Atomics.wait(order, ${TASK}, 0);
-    if (Atomics.load(order, ${TASK}) !== 1) continue;
-    let count = -1;
+    let task = Atomics.load(order, ${TASK});
+    if (task === 2) {
+      // Woken ahead of an order that comes within a chunk's write: spin rather than sleep again.
+      const until = performance.now() + ${PRIMED_SPIN_MS};
+      while ((task = Atomics.load(order, ${TASK})) === 2 && performance.now() < until);
+      if (task === 2 && Atomics.compareExchange(order, ${TASK}, 2, 0) === 2) continue;
+      task = Atomics.load(order, ${TASK});
+    }
+    if (task !== 1) continue;
+    const f32 = order[${F32}];
+    const capacity = order[${CAPACITY}];
+    let at = order[${START}];
+    let count = 0;
     try {
-      count = scan(order[${START}], ${HELPER_OUT_AT}, order[${CAPACITY}], order[${F32}], ${HELPER_STATE_AT}, ${NO_LIMIT});
-    } catch {}
+      // Up to how far the text is written, then on as more is: the writes outrun the scan.
+      for (;;) {
+        const limit = Atomics.load(order, ${LIMIT});
+        if (limit === ${GIVE_UP}) throw new Error('given up');
+        const n = scan(at, ${HELPER_OUT_AT} + count * (f32 ? 4 : 8), capacity - count, f32, ${HELPER_STATE_AT}, limit);
+        if (n < 0) throw new Error('given up');
+        count += n;
+        at = state[0];
+        if (state[1] === 1 || count === capacity || limit === ${NO_LIMIT}) break;
+        const until = performance.now() + ${HELPER_PATIENCE_MS};
+        while (Atomics.load(order, ${LIMIT}) === limit)
+          if (performance.now() > until) throw new Error('no more written');
+      }
+    } catch {
+      count = -1;
+    }
     order[${COUNT}] = count;
     Atomics.store(order, ${TASK}, 0);
     Atomics.notify(order, ${TASK});
@@ -609,12 +666,20 @@ function startHelper(wasm: Scanner): void {
   }
 }
 
-function orderHelper(wasm: Scanner, start: number, f32: number, capacity: number): void {
+/** Orders the helper to scan from `start`, up to `limit` for now (NO_LIMIT: the whole text is written). */
+function orderHelper(
+  wasm: Scanner,
+  start: number,
+  f32: number,
+  capacity: number,
+  limit = NO_LIMIT,
+): void {
   const order = wasm.i32;
   order[(HELPER_STATE_AT >> 2) + 2] = 1;
   order[START] = start;
   order[F32] = f32;
   order[CAPACITY] = capacity;
+  order[LIMIT] = limit;
   Atomics.store(order, TASK, 1);
   Atomics.notify(order, TASK);
 }
