@@ -343,8 +343,9 @@ export function loadAsciiText(
  */
 function handOver(wasm: Scanner, text: string, cut: number, bytes: Uint8Array): Ahead | null {
   const order = wasm.i32;
-  // Woken now, it spins until the order comes (compareExchange: it may be woken already, or gone).
-  if (Atomics.compareExchange(order, TASK, 0, 2) === 0) Atomics.notify(order, TASK);
+  // Idle (the caller asked): woken now, it spins until the order that follows the first chunk.
+  Atomics.store(order, TASK, 2);
+  Atomics.notify(order, TASK);
   // FP32 tensors are the common large input; a guess, checked where the parts meet.
   const f32 = text.lastIndexOf('"FP32"', HEAD_CHARS) >= 0;
   const ahead = { at: INPUT_AT + cut, f32 };
@@ -354,6 +355,7 @@ function handOver(wasm: Scanner, text: string, cut: number, bytes: Uint8Array): 
     const comma = text.indexOf(',', from + chunk);
     const to = comma < 0 ? text.length : comma + 1;
     if (!writeAscii(text.slice(from, to), bytes.subarray(from, to))) {
+      // Unordered, it goes back to sleep (unless it did so already, spun out); ordered, it stops.
       if (from === cut) Atomics.compareExchange(order, TASK, 2, 0);
       else Atomics.store(order, LIMIT, GIVE_UP);
       return null;
