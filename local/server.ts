@@ -112,7 +112,7 @@ async function serve(
   const binary = (BINARY_MEDIA_TYPES as readonly string[]).includes(contentType);
   const event: APIGatewayProxyEvent = {
     resource: ROUTES[route.id].path,
-    path: path,
+    path,
     httpMethod: method,
     headers: singleHeaders(req),
     multiValueHeaders: multiHeaders(req),
@@ -130,7 +130,7 @@ async function serve(
       identity: {
         sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
       } as APIGatewayProxyEvent['requestContext']['identity'],
-      path: path,
+      path,
       protocol: `HTTP/${req.httpVersion}`,
       requestId: context.awsRequestId,
       requestTimeEpoch: Date.now(),
