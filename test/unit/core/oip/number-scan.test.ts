@@ -162,11 +162,14 @@ describe('the WebAssembly number scanner', () => {
     const loaded = loadAsciiText(text);
     expect(Buffer.from(loaded!.bytes).toString('latin1')).toBe(text);
     expect(Array.from(loaded!.document.scan(8)!.values)).toEqual([1.5, -2000]);
-    // One character beyond ASCII anywhere, even one whose Latin-1 byte would fit, or an astral one.
-    for (const other of ['\u00e9', '\u00ff', '\u20ac', '\u{1F600}', '\u0080']) {
+    // One character beyond ASCII anywhere, even one whose Latin-1 byte would fit, an astral one, or
+    // one whose low byte is ASCII (U+0130 '0', U+012C ',', U+015D ']').
+    for (const other of ['\u00e9', '\u00ff', '\u20ac', '\u{1F600}', '\u0080', '\u0130', '\u012c']) {
       expect(loadAsciiText(`{"data":[1],"id":"${other}"}`)).toBeUndefined();
       expect(loadAsciiText(`${other}{"data":[1]}`)).toBeUndefined();
+      expect(loadAsciiText(`{"data":[1${other}]}`)).toBeUndefined();
     }
+    expect(loadAsciiText('{"data":[1,2\u015d,3]}')).toBeUndefined();
   });
 
   it('reads each document afresh after a larger one grew its memory', () => {
@@ -319,9 +322,15 @@ describe('the number scanner on two threads', () => {
       const values = large(100_000, (i) => i / 4);
       const text = request('FP64', values);
       // In the first part, and in the first, a middle and the last chunk the helper is handed.
-      for (const at of [0.2, 0.53, 0.7, 0.999]) {
+      // A Latin-1 character, and one beyond Latin-1 whose low byte reads as a digit.
+      for (const [at, other] of [
+        [0.2, '\u00e9'],
+        [0.53, '\u0130'],
+        [0.7, '\u00e9'],
+        [0.999, '\u0130'],
+      ] as const) {
         const i = text.indexOf(',', Math.floor(text.length * at));
-        expect(loadAsciiText(`${text.slice(0, i)}\u00e9${text.slice(i)}`)).toBeUndefined();
+        expect(loadAsciiText(`${text.slice(0, i)}${other}${text.slice(i)}`)).toBeUndefined();
         // Nothing left behind: the helper is free again at once (not after waiting out its patience
         // for the rest of the text), and the next text scans in two parts.
         const free = await Promise.race([helperReady(), sleep(500).then(() => 'still busy')]);
