@@ -170,6 +170,20 @@ describe('the WebAssembly number scanner', () => {
       expect(loadAsciiText(`{"data":[1${other}]}`)).toBeUndefined();
     }
     expect(loadAsciiText('{"data":[1,2\u015d,3]}')).toBeUndefined();
+    // ASCII held two bytes a character (a slice of a string that needed them) is still taken.
+    const wide = `\u0130${text}`.slice(1);
+    expect(Buffer.from(loadAsciiText(wide)!.bytes).toString('latin1')).toBe(text);
+  });
+
+  it('takes any text exactly when it is ASCII, and then as its bytes', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 60 }), (text) => {
+        const loaded = loadAsciiText(text);
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: ASCII is what is asked
+        if (!/^[\x00-\x7f]*$/.test(text)) return loaded === undefined;
+        return Buffer.from(loaded!.bytes).toString('latin1') === text;
+      }),
+    );
   });
 
   it('reads each document afresh after a larger one grew its memory', () => {
