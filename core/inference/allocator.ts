@@ -10,7 +10,7 @@
 // first. Between loads the threshold is glibc's own ceiling, so large requests' buffers reuse heap
 // memory instead of being mapped and zeroed anew each time.
 
-import { createRequire } from 'node:module';
+import { requireLayerModule } from './layer-modules.js';
 
 /** glibc's mallopt(3): returns 1 on success, 0 on error. */
 export type Mallopt = (param: number, value: number) => number;
@@ -88,9 +88,7 @@ export async function loadMallopt(): Promise<
 > {
   if (process.platform !== 'linux') return { mallopt: undefined };
   try {
-    // Required, not imported: an import of this CommonJS module took 12-19 ms against 7-11 (fresh
-    // processes), Node parsing it for its export names first.
-    const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
+    const koffi = requireLayerModule('koffi') as typeof import('koffi');
     return { mallopt: koffi.load('libc.so.6').func('int mallopt(int, int)') as Mallopt };
   } catch (error) {
     return { mallopt: undefined, missing: error instanceof Error ? error.message : String(error) };

@@ -1,17 +1,14 @@
 // The only module that loads onnxruntime-node: on Lambda it comes from the layer, so everything
 // else stays bundleable and testable without it.
-import { createRequire } from 'node:module';
 import type * as ort from 'onnxruntime-node';
 import type { Signature, TensorSpec } from '../models/schemas.js';
 import { DATATYPES, datatypeOfOrt } from '../oip/datatypes.js';
 import { InvalidModelError } from '../oip/errors.js';
 import type { Tensor, TensorData } from '../oip/tensor.js';
+import { requireLayerModule } from './layer-modules.js';
 import { servingSessionOptions } from './session-options.js';
 
-// Required, not imported: it is CommonJS, and an import makes Node parse it and onnxruntime-common
-// for their export names first, which took 35-77 ms of a cold start against 22-28 ms to require it
-// (fresh processes; Node 22 alike).
-const { InferenceSession, Tensor: OrtTensor } = createRequire(import.meta.url)(
+const { InferenceSession, Tensor: OrtTensor } = requireLayerModule(
   'onnxruntime-node',
 ) as typeof ort;
 
