@@ -3,9 +3,9 @@
 // store comes from the environment, as on Lambda. It writes when each phase ended, on the shared
 // monotonic clock.
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { requireLayerModule } from '../../core/inference/layer-modules.js';
 import { now, send } from './io.js';
 
 export interface ColdMaasTimes {
@@ -26,10 +26,10 @@ const { handler } = (await import(pathToFileURL(bundle).href)) as {
 };
 const imported = now();
 
-// The handler has required onnxruntime-node already (core/inference/runtime.ts); this require is a
-// cache hit, where an import would parse it for its export names. Wrapping its session factory splits
+// The handler has required onnxruntime-node already (core/inference/layer-modules.ts); this require is
+// a cache hit, where an import would parse it for its export names. Wrapping its session factory splits
 // the first request into fetching the model and creating its session, without touching maas's code.
-const ort = createRequire(import.meta.url)('onnxruntime-node') as typeof import('onnxruntime-node');
+const ort = requireLayerModule('onnxruntime-node') as typeof import('onnxruntime-node');
 let sessionStarted = '';
 let sessionCreated = '';
 const create = ort.InferenceSession.create.bind(ort.InferenceSession) as (

@@ -3,7 +3,8 @@
 // writes when each phase ended.
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+// Aliased: bundled with the functions' banner, which declares createRequire (infra/bundling.ts).
+import { createRequire as requireFrom } from 'node:module';
 import { now, send } from './io.js';
 
 export interface RawInput {
@@ -27,7 +28,7 @@ const inputs = JSON.parse(readFileSync(inputsFile, 'utf8')) as RawInput[];
 const started = now();
 // Required, as maas requires it: an import of this CommonJS package parses it for its export names
 // first, 10-40 ms more, which would make the reference slower than it need be.
-const ort = createRequire(import.meta.url)('onnxruntime-node') as typeof import('onnxruntime-node');
+const ort = requireFrom(import.meta.url)('onnxruntime-node') as typeof import('onnxruntime-node');
 const imported = now();
 const bytes = await readFile(file);
 const read = now();
