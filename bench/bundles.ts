@@ -19,7 +19,7 @@ export interface Bundles {
 }
 
 /** HandlerFunction's bundling (infra/bundling.ts), for the Node this machine has (20; Lambda runs 22). */
-const LAMBDA_BUNDLING = {
+export const LAMBDA_BUNDLING = {
   bundle: true,
   platform: 'node',
   format: FUNCTION_BUNDLING.format,

@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { build } from 'esbuild';
-import { FUNCTION_BUNDLING } from '../../../infra/bundling.js';
-import { LAYER_MODULES } from '../../../layers/onnxruntime/build-layer.js';
+import { LAMBDA_BUNDLING } from '../../../bench/bundles.js';
 import { ROOT } from '../../helpers/processes.js';
 
 const run = promisify(execFile);
@@ -29,17 +28,9 @@ describe('function bundling', () => {
       const outdir = join(work, String(minify));
       // Act
       await build({
-        bundle: true,
-        platform: 'node',
-        format: FUNCTION_BUNDLING.format,
-        target: 'node20',
-        mainFields: [...FUNCTION_BUNDLING.mainFields],
-        banner: { js: FUNCTION_BUNDLING.banner },
+        ...LAMBDA_BUNDLING,
         minify,
-        keepNames: FUNCTION_BUNDLING.keepNames,
-        external: [...LAYER_MODULES],
         entryPoints: ENTRIES.map((name) => join(ROOT, 'functions', `${name}.ts`)),
-        outExtension: { '.js': '.mjs' },
         outdir,
         logLevel: 'silent',
       });
