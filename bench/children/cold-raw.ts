@@ -27,7 +27,7 @@ const [file, inputsFile, optionsJson] = process.argv.slice(2) as [string, string
 const inputs = JSON.parse(readFileSync(inputsFile, 'utf8')) as RawInput[];
 const started = now();
 // Required, as maas requires it: an import of this CommonJS package parses it for its export names
-// first, 10-40 ms more, which would make the reference slower than it need be.
+// first, 10-50 ms more here, which would make the reference slower than it need be.
 const ort = requireFrom(import.meta.url)('onnxruntime-node') as typeof import('onnxruntime-node');
 const imported = now();
 const bytes = await readFile(file);
