@@ -4,7 +4,7 @@
  * Statuses follow Triton's HTTP server where the Open Inference Protocol is silent.
  */
 export abstract class OipError extends Error {
-  abstract readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 503;
+  abstract readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 503 | 504;
 }
 
 /** A request the protocol or the model's signature does not allow. */
@@ -55,4 +55,10 @@ export class UnavailableError extends OipError {
 export class IntegrityError extends OipError {
   override readonly name = 'IntegrityError';
   readonly status = 503;
+}
+
+/** The function's time limit came before the answer: a model load or a run longer than it allows. */
+export class TimeLimitError extends OipError {
+  override readonly name = 'TimeLimitError';
+  readonly status = 504;
 }

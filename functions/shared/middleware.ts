@@ -1,8 +1,17 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { TimeLimitError } from '../../core/oip/errors.js';
 import { observe } from './observe.js';
 import { oipErrors } from './oip-errors.js';
 import { lambdaContext, logger, traceMiddleware } from './powertools.js';
+
+/**
+ * How long before Lambda's time limit middy gives up on the handler and answers through the error
+ * mapper. Lambda's own timeout would end the invocation with no answer and no request line; this
+ * leaves room for both after a pause (a major GC, a native call returning), which middy's default of
+ * 5 ms does not.
+ */
+export const TIME_LIMIT_MARGIN_MS = 100;
 
 /**
  * middy for the HTTP API: the request's log line and metrics, the protocol's error mapper, the
@@ -11,7 +20,13 @@ import { lambdaContext, logger, traceMiddleware } from './powertools.js';
 export function standardMiddy() {
   // onError runs in reverse order of use(): the mapper turns the error into a response first, then
   // observe() records the request with the status the client got.
-  const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+  const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>({
+    timeoutEarlyInMillis: TIME_LIMIT_MARGIN_MS,
+    // middy's own error is named TimeoutError, as the SDK's network timeouts are: ours says which.
+    timeoutEarlyResponse: () => {
+      throw new TimeLimitError("the request did not finish within the function's time limit");
+    },
+  })
     .use(observe())
     .use(oipErrors(logger))
     .use(lambdaContext<APIGatewayProxyEvent, APIGatewayProxyResult>());
