@@ -36,6 +36,12 @@ const ConfigSchema = z.object({
 
 export type Config = z.infer<typeof ConfigSchema>;
 
+/**
+ * The inference function's timeout unless an operator sets `timeoutSeconds`: above API Gateway's 29 s
+ * on purpose (infra/settings.ts). The local stack gives each invocation as long.
+ */
+export const DEFAULT_FUNCTION_TIMEOUT_SECONDS = 60;
+
 /** The environment variable behind each setting: the only list of them. Infra sets them by these names. */
 export const ENV = {
   region: 'AWS_REGION',

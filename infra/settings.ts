@@ -1,7 +1,7 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { z } from 'zod';
-import { loadConfig } from '../core/config.js';
+import { DEFAULT_FUNCTION_TIMEOUT_SECONDS, loadConfig } from '../core/config.js';
 import { MODEL_NAME_PATTERN, MODEL_NAME_RULE } from '../core/models/names.js';
 import { DEFAULT_STACK_PREFIX } from '../core/stack-outputs.js';
 import { LAYER_ARCHITECTURES } from '../layers/onnxruntime/build-layer.js';
@@ -42,7 +42,7 @@ const SettingsShape = z.object({
    * Inference function timeout. Above API Gateway's 29 s on purpose: a model load that outlives its
    * first request still finishes, so the retry finds it warm.
    */
-  timeoutSeconds: int(1, 900).default(60),
+  timeoutSeconds: int(1, 900).default(DEFAULT_FUNCTION_TIMEOUT_SECONDS),
   /** Reserved concurrency for the inference function; null leaves it unreserved. */
   reservedConcurrency: z
     .union([z.null(), z.literal('none'), int(1, 100_000)])

@@ -9,6 +9,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import { AUTH_UNAVAILABLE_MESSAGE, UNAUTHORIZED_MESSAGE } from '../core/auth/api-keys.js';
+import { DEFAULT_FUNCTION_TIMEOUT_SECONDS } from '../core/config.js';
 import { quote } from '../core/models/names.js';
 import { BINARY_MEDIA_TYPES, matchRoute, ROUTES } from '../core/oip/routes.js';
 
@@ -230,8 +231,11 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function lambdaContext(route: string): Context {
-  // No getRemainingTimeInMillis: middy's early-timeout timer stays off, as there is no Lambda deadline.
+  // The deadline of a deployed function with the default timeout: middy arms its time-limit timer per
+  // request, as in Lambda (functions/shared/middleware.ts).
+  const deadline = Date.now() + DEFAULT_FUNCTION_TIMEOUT_SECONDS * 1000;
   return {
+    getRemainingTimeInMillis: () => deadline - Date.now(),
     callbackWaitsForEmptyEventLoop: false,
     functionName: 'maas-local',
     functionVersion: '$LATEST',
