@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { requireLayerModule } from '../../core/inference/layer-modules.js';
-import { now, send } from './io.js';
+import { invocationContext, now, send } from './io.js';
 
 export interface ColdMaasTimes {
   readonly started: string;
@@ -42,8 +42,7 @@ const create = ort.InferenceSession.create.bind(ort.InferenceSession) as (
   return session;
 };
 
-const context = { functionName: 'maas-bench', awsRequestId: 'cold-start' } as Context;
-const response = await handler(event, context);
+const response = await handler(event, invocationContext('cold-start'));
 const responded = now();
 if (response.statusCode !== 200) {
   throw new Error(`first request answered ${response.statusCode}: ${response.body.slice(0, 300)}`);

@@ -1,7 +1,7 @@
 // Child for scenario 1. The parent sets the handlers' environment (its emulators) and passes the timing
 // options as argv[2]; this process imports the handler once, as a warm Lambda container has it.
 import { availableParallelism } from 'node:os';
-import type { APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { APIGatewayProxyResult } from 'aws-lambda';
 import ort from 'onnxruntime-node';
 import { servingSessionOptions } from '../../core/inference/session-options.js';
 import { inferEvent } from '../events.js';
@@ -14,16 +14,12 @@ import {
 } from '../in-process.js';
 import { type BenchModel, formatBytes, ortType } from '../models.js';
 import { sliceRatios, summarize } from '../stats.js';
-import { progress, send } from './io.js';
+import { invocationContext, progress, send } from './io.js';
 
 const timing = JSON.parse(process.argv[2] ?? '{}') as TimingOptions;
 const { handler } = await import('../../functions/inference.js');
 
-// No getRemainingTimeInMillis: middy's early-timeout timer stays off, as in the handler unit tests.
-const context = {
-  functionName: 'maas-bench',
-  awsRequestId: '00000000-0000-4000-8000-000000000000',
-} as Context;
+const context = invocationContext('00000000-0000-4000-8000-000000000000');
 
 // Enough distinct requests to outrun V8's number cache (16,384 entries at most), within 16 MiB of
 // bodies.

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { send } from './io.js';
+import { invocationContext, send } from './io.js';
 import { settledRss } from './rss.js';
 
 export interface MemoryPlan {
@@ -32,7 +32,7 @@ const plan = JSON.parse(readFileSync(planFile, 'utf8')) as MemoryPlan;
 const { handler } = (await import(pathToFileURL(bundle).href)) as {
   handler: (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 };
-const context = { functionName: 'maas-bench', awsRequestId: 'memory' } as Context;
+const context = invocationContext('memory');
 const call = async (event: APIGatewayProxyEvent) => {
   const response = await handler(event, context);
   if (response.statusCode !== 200)
