@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
@@ -12,11 +12,24 @@ const SILERO = join(ROOT, 'node_modules/@ricky0123/vad-web/dist/silero_vad_v5.on
 
 // One local stack per file: the handlers read their config once per module registry.
 let local: LocalEnv;
+// The model files the tests write, removed with the stack: a 20 MB one among them.
+let files: string;
 beforeAll(async () => {
   local = await startLocal();
   process.env.MAAS_HOME = local.home;
+  files = await mkdtemp(join(tmpdir(), 'maas-cli-'));
 });
-afterAll(() => local.stop());
+afterAll(async () => {
+  await local.stop();
+  await rm(files, { recursive: true, force: true });
+});
+
+/** Writes a file for the CLI to read; returns its path. */
+async function modelFile(name: string, bytes: Uint8Array | string): Promise<string> {
+  const path = join(files, name);
+  await writeFile(path, bytes);
+  return path;
+}
 
 describe('maas models (CLI against the local stack)', () => {
   it('pushes a model and prints its version', async () => {
@@ -34,9 +47,8 @@ describe('maas models (CLI against the local stack)', () => {
   });
 
   it('shows upload progress on stderr for a multi-part model, keeping stdout for the result', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'maas-cli-'));
-    await writeFile(join(dir, 'big.onnx'), largeModel(20 * 1024 * 1024));
-    const result = await maas('models', 'push', 'big', join(dir, 'big.onnx'), '--local', '--json');
+    const big = await modelFile('big.onnx', largeModel(20 * 1024 * 1024));
+    const result = await maas('models', 'push', 'big', big, '--local', '--json');
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ created: true, name: 'big', version: 1 });
     // Not a terminal here, so a line per quarter rather than a redrawn bar.
@@ -80,9 +92,8 @@ describe('maas models (CLI against the local stack)', () => {
   });
 
   it('refuses a file that is not ONNX with one line on stderr and exit code 1', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'maas-cli-'));
-    await writeFile(join(dir, 'notes.onnx'), 'not a model');
-    const result = await maas('models', 'push', 'notes', join(dir, 'notes.onnx'), '--local');
+    const notes = await modelFile('notes.onnx', 'not a model');
+    const result = await maas('models', 'push', 'notes', notes, '--local');
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^maas: not a loadable ONNX model: .*\n$/);
     expect((await maas('models', 'describe', 'notes', '--local')).stderr).toBe(
@@ -109,7 +120,8 @@ describe('maas models (CLI against the local stack)', () => {
   });
 
   it('says how to start a local stack when none is running', async () => {
-    process.env.MAAS_HOME = await mkdtemp(join(tmpdir(), 'maas-empty-'));
+    process.env.MAAS_HOME = join(files, 'empty-home');
+    await mkdir(process.env.MAAS_HOME);
     try {
       const result = await maas('models', 'list', '--local');
       expect(result.code).toBe(2);
@@ -132,9 +144,8 @@ describe('maas models promote/canary/rollback/history (CLI)', () => {
   it('changes routing step by step and prints each change on one line', async () => {
     // Prepare: three versions of one model
     for (const seed of [1, 2, 3]) {
-      const dir = await mkdtemp(join(tmpdir(), 'maas-cli-'));
-      await writeFile(join(dir, 'm.onnx'), largeModel(64, seed));
-      expect((await maas('models', 'push', 'routed', join(dir, 'm.onnx'), '--local')).code).toBe(0);
+      const file = await modelFile(`routed-${seed}.onnx`, largeModel(64, seed));
+      expect((await maas('models', 'push', 'routed', file, '--local')).code).toBe(0);
     }
     // Act + Assess
     expect(
