@@ -34,6 +34,15 @@ export const METRIC = {
   routedErrors: 'RoutedErrors',
   /** Requests the authorizer refused (missing, unknown or revoked keys). */
   authRefusals: 'AuthRefusals',
+  /**
+   * Keys the authorizer failed to check (the keys table unreachable, its time limit, a bug): the
+   * authorizer alarm's input. Lambda's own Errors metric counts every refused key as well, since a
+   * refusal is a thrown 'Unauthorized' (API Gateway's signal for 401).
+   */
+  authFailures: 'AuthorizerFailures',
 } as const;
 
 export const DIMENSION = { model: 'Model', role: 'Role' } as const;
+
+/** The dimensions of ColdStart, as Powertools writes it when given the function's name. */
+export const COLD_START_DIMENSIONS = [SERVICE_DIMENSION, 'function_name'] as const;

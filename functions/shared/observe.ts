@@ -145,7 +145,8 @@ export const observe = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyRe
     if (indent !== undefined) text = JSON.stringify(JSON.parse(text), undefined, indent);
     writeText(process.stdout, `${text}\n`);
 
-    if (cold) metrics.captureColdStartMetric();
+    // Named, so ColdStart carries COLD_START_DIMENSIONS, which the dashboard searches.
+    if (cold) metrics.captureColdStartMetric(request.context?.functionName);
     cold = false;
   };
   return { before: (request) => void factsOf(request.event), after: emit, onError: emit };

@@ -11,7 +11,13 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { DIMENSION, METRIC, METRICS_NAMESPACE, SERVICE_DIMENSION } from '../../core/metrics.js';
+import {
+  COLD_START_DIMENSIONS,
+  DIMENSION,
+  METRIC,
+  METRICS_NAMESPACE,
+  SERVICE_DIMENSION,
+} from '../../core/metrics.js';
 import { maasMetric } from './maas-metrics.js';
 
 export interface ServingDashboardProps {
@@ -114,7 +120,7 @@ export class ServingDashboard extends Construct {
           title: 'Cold starts and model loads',
           left: [
             new MathExpression({
-              expression: `SEARCH('{${METRICS_NAMESPACE},${SERVICE_DIMENSION},function_name} MetricName="${METRIC.coldStart}"', 'Sum', ${PERIOD.toSeconds()})`,
+              expression: `SEARCH('{${[METRICS_NAMESPACE, ...COLD_START_DIMENSIONS].join(',')}} MetricName="${METRIC.coldStart}"', 'Sum', ${PERIOD.toSeconds()})`,
               label: 'cold starts',
               period: PERIOD,
             }),
