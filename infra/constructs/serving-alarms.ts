@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { Stage } from 'aws-cdk-lib/aws-apigateway';
 import {
   Alarm,
@@ -40,7 +40,6 @@ export type AlarmId = keyof typeof ALARMS;
 export interface ServingAlarmsProps {
   readonly stage: Stage;
   readonly inference: IFunction;
-  readonly authorizer: IFunction;
   /** The concurrency the inference function may reach (reserved, else the account's limit). */
   readonly concurrencyLimit: number;
   readonly thresholds: {
@@ -74,6 +73,10 @@ export class ServingAlarms extends Construct {
     const key = new Key(this, 'TopicKey', {
       description: 'maas alarm notifications',
       enableKeyRotation: true,
+      // It encrypts only notifications in flight, so it goes with the stack (KMS deletes it after the
+      // waiting period) instead of being left behind, and billed, by every destroy.
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
     });
     key.grant(
       new ServicePrincipal('cloudwatch.amazonaws.com'),
@@ -136,10 +139,10 @@ export class ServingAlarms extends Construct {
         periods: 3,
         of: 3,
       },
-      'authorizer-failures': {
-        metric: props.authorizer.metricErrors({ period: FIVE_MINUTES }),
-        threshold: 1,
-      },
+      // Counted by the authorizer itself: its Lambda Errors also count every refused key, so one
+      // client with a revoked key would page. A crash at its start counts nothing here; it shows as
+      // 503s in api-5xx-rate.
+      'authorizer-failures': { metric: sum(METRIC.authFailures), threshold: 1 },
       'model-load-failures': { metric: sum(METRIC.modelLoadFailures), threshold: 1 },
       'integrity-failures': { metric: sum(METRIC.integrityFailures), threshold: 1 },
       'canary-error-rate': {

@@ -107,7 +107,6 @@ export class ServingStack extends Stack {
     this.alarms = new ServingAlarms(this, 'Alarms', {
       stage: this.api.stage,
       inference: this.inference.fn,
-      authorizer: this.authorizer.fn,
       concurrencyLimit: settings.reservedConcurrency ?? settings.accountConcurrencyLimit,
       thresholds: settings,
       runbookUrl: settings.runbookUrl,
@@ -130,5 +129,9 @@ export class ServingStack extends Stack {
     new CfnOutput(this, STACK_OUTPUTS.apiUrl, { value: this.api.url });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: this.dashboard.dashboard.dashboardName });
+    // The runbook's queries name these groups; CloudFormation generates their names.
+    new CfnOutput(this, 'InferenceLogGroup', { value: this.inference.logGroup.logGroupName });
+    new CfnOutput(this, 'AuthorizerLogGroup', { value: this.authorizer.logGroup.logGroupName });
+    new CfnOutput(this, 'AccessLogGroup', { value: this.api.accessLogs.logGroupName });
   }
 }

@@ -392,7 +392,8 @@ describe('ServingStack (default settings)', () => {
       ['lambda-errors', 1, { MetricName: 'Errors', Namespace: 'AWS/Lambda' }],
       ['lambda-throttles', 1, { MetricName: 'Throttles', Namespace: 'AWS/Lambda' }],
       ['concurrency-high', 800, { MetricName: 'ConcurrentExecutions', Namespace: 'AWS/Lambda' }],
-      ['authorizer-failures', 1, { MetricName: 'Errors', Namespace: 'AWS/Lambda' }],
+      // Not the authorizer's Lambda Errors: those count every refused key too.
+      ['authorizer-failures', 1, { MetricName: METRIC.authFailures, Namespace: METRICS_NAMESPACE }],
       [
         'model-load-failures',
         1,
@@ -462,6 +463,11 @@ describe('ServingStack (default settings)', () => {
         },
       });
       expect(template.findResources('AWS::SNS::Subscription')).toEqual({}); // no alarmEmail by default
+      // The stack holds no data: its key goes with it rather than staying behind, billed.
+      expect(template.toJSON().Resources[key]).toMatchObject({
+        DeletionPolicy: 'Delete',
+        Properties: { PendingWindowInDays: 7 },
+      });
     });
 
     it('runs the auto-rollback function on the canary alarm going to ALARM', () => {
@@ -516,12 +522,25 @@ describe('ServingStack (default settings)', () => {
         STACK_OUTPUTS.apiUrl,
         'AlarmTopicArn',
         'DashboardName',
+        'InferenceLogGroup',
+        'AuthorizerLogGroup',
+        'AccessLogGroup',
       ]);
       const parts = template.toJSON().Outputs[STACK_OUTPUTS.apiUrl].Value[
         'Fn::Join'
       ][1] as unknown[];
       expect(parts[0]).toBe('https://');
       expect(parts.at(-1)).toEqual({ Ref: idOf('AWS::ApiGateway::Stage') });
+    });
+
+    it("outputs the log groups the runbook's queries run on", () => {
+      const groups = Object.keys(template.findResources('AWS::Logs::LogGroup'));
+      const outputs = template.toJSON().Outputs;
+      for (const name of ['InferenceLogGroup', 'AuthorizerLogGroup', 'AccessLogGroup'])
+        expect(groups).toContain(outputs[name].Value.Ref);
+      const runbook = readFileSync(new URL('../../../docs/runbook.md', import.meta.url), 'utf8');
+      for (const name of ['InferenceLogGroup', 'AuthorizerLogGroup', 'AccessLogGroup'])
+        expect(runbook).toContain(name);
     });
 
     it('names the stacks from the default prefix', () => {
