@@ -26,10 +26,12 @@ export function inferEvent(
   const event = capturedEvent();
   event.path = `/v2/models/${model}/infer`;
   event.pathParameters = { name: model };
+  // API Gateway hands every body over base64-encoded (BINARY_MEDIA_TYPES is */*).
   if (encoding === 'json') {
-    event.body = jsonBody(inputs);
-    event.isBase64Encoded = false;
-    return { event, bodyBytes: Buffer.byteLength(event.body) };
+    const body = Buffer.from(jsonBody(inputs));
+    event.body = body.toString('base64');
+    event.isBase64Encoded = true;
+    return { event, bodyBytes: body.byteLength };
   }
   const { body, headerLength } = binaryBody(inputs);
   const extra = {
@@ -41,7 +43,6 @@ export function inferEvent(
     ...event.multiValueHeaders,
     ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, [v]])),
   };
-  // API Gateway hands binary media types to the function base64-encoded.
   event.body = body.toString('base64');
   event.isBase64Encoded = true;
   return { event, bodyBytes: body.byteLength };

@@ -12,7 +12,7 @@ const ConfigSchema = z.object({
   /** Set only for the local stack: the emulators' URLs. Unset on AWS, where the SDK finds endpoints. */
   s3Endpoint: z.optional(z.url()),
   dynamodbEndpoint: z.optional(z.url()),
-  // Lambda caps a synchronous event at 6 MB and API Gateway base64-encodes binary bodies (4/3), so
+  // Lambda caps a synchronous event at 6 MB and API Gateway base64-encodes every body (4/3), so
   // 4 MiB of body is what reliably fits through both.
   maxBodyBytes: z._default(int(1024), 4 * MiB),
   sessionCacheBytes: z._default(int(0), 512 * MiB),

@@ -119,20 +119,29 @@ export const handler = standardMiddy().handler(
 );
 
 /**
- * The inference request in an event's body. JSON text within the limit even at one byte a character
- * is parsed from the text itself when it is ASCII (then it is that many bytes); anything else is
- * measured and decoded first, binary tensors 8-byte aligned so they are used where they lie.
+ * The inference request in an event's body. API Gateway hands every body over base64-encoded
+ * (BINARY_MEDIA_TYPES); a JSON body (no Inference-Header-Content-Length) is parsed from its text when
+ * that is ASCII, as JSON of numbers is, whose scan a helper thread shares. Anything else is parsed
+ * from its bytes, binary tensors decoded 8-byte aligned so they are used where they lie.
  */
 function inferRequest(
   event: APIGatewayProxyEvent,
   maxBytes: number,
 ): { parsed: ParsedInferRequest; bytesIn: number } {
   const headerLength = header(event, HEADER_LENGTH_HEADER);
-  const text = headerLength === undefined && !event.isBase64Encoded ? event.body : null;
-  if (text && text.length <= maxBytes) {
-    const parsed = parseInferText(text);
-    if (parsed !== undefined) return { parsed, bytesIn: text.length };
+  if (headerLength === undefined) {
+    if (!event.isBase64Encoded && event.body && event.body.length <= maxBytes) {
+      const parsed = parseInferText(event.body);
+      if (parsed !== undefined) return { parsed, bytesIn: event.body.length };
+    }
+    const received = body(event, maxBytes);
+    // Latin-1 maps each byte to one character: ASCII bytes read as the same text.
+    const parsed = event.isBase64Encoded ? parseInferText(received.toString('latin1')) : undefined;
+    return {
+      parsed: parsed ?? parseInferBody(received, undefined),
+      bytesIn: received.byteLength,
+    };
   }
-  const received = body(event, maxBytes, Number(headerLength ?? Number.NaN));
+  const received = body(event, maxBytes, Number(headerLength));
   return { parsed: parseInferBody(received, headerLength), bytesIn: received.byteLength };
 }

@@ -11,7 +11,7 @@ const CODE = loadConfig({});
 const MiB = 1024 * 1024;
 
 /**
- * The largest body the handler may be told to accept: a binary body reaches Lambda base64-encoded (4/3
+ * The largest body the handler may be told to accept: every body reaches Lambda base64-encoded (4/3
  * larger) inside an event that must stay under Lambda's 6 MiB synchronous payload limit, and 64 KiB are
  * left for the headers and the rest of the event.
  * https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html

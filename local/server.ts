@@ -11,7 +11,7 @@ import type {
 import { AUTH_UNAVAILABLE_MESSAGE, UNAUTHORIZED_MESSAGE } from '../core/auth/api-keys.js';
 import { DEFAULT_FUNCTION_TIMEOUT_SECONDS } from '../core/config.js';
 import { quote } from '../core/models/names.js';
-import { BINARY_MEDIA_TYPES, matchRoute, ROUTES } from '../core/oip/routes.js';
+import { isBinaryMediaType, matchRoute, ROUTES } from '../core/oip/routes.js';
 
 /** The Lambda handlers the local server puts behind HTTP, exactly as API Gateway would. */
 export interface LocalHandlers {
@@ -110,7 +110,7 @@ async function serve(
   if (body === undefined) return refuseTooLarge(req, res, undefined, options.maxBodyBytes);
 
   const contentType = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase() ?? '';
-  const binary = (BINARY_MEDIA_TYPES as readonly string[]).includes(contentType);
+  const binary = isBinaryMediaType(contentType);
   const event: APIGatewayProxyEvent = {
     resource: ROUTES[route.id].path,
     path,

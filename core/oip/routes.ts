@@ -76,7 +76,23 @@ function safeDecode(segment: string): string {
 }
 
 /**
- * Content types API Gateway passes to the function base64-encoded, byte for byte: the binary tensor
- * extension's bodies. Everything else arrives as text. The local server follows the same rule.
+ * Content types API Gateway passes to the function base64-encoded, byte for byte, and for which it
+ * decodes a base64 answer back to bytes: all of them. Triton's HTTP client sends binary tensors with
+ * no Content-Type (Triton, like maas, goes by Inference-Header-Content-Length), which a narrower list
+ * would hand over as UTF-8 text with every byte that is not valid UTF-8 replaced. And API Gateway
+ * decodes an answer only when the client's first Accept matches the list, which curl's any-type Accept
+ * or no Accept at all would not do for application/octet-stream alone.
  */
-export const BINARY_MEDIA_TYPES = ['application/octet-stream'] as const;
+export const BINARY_MEDIA_TYPES = ['*/*'] as const;
+
+/** Whether API Gateway treats a request's media type as binary, by its rules for BINARY_MEDIA_TYPES. */
+export function isBinaryMediaType(mediaType: string): boolean {
+  // API Gateway takes a request without a Content-Type for JSON.
+  const type = mediaType === '' ? 'application/json' : mediaType;
+  return (BINARY_MEDIA_TYPES as readonly string[]).some(
+    (pattern) =>
+      pattern === type ||
+      pattern === '*/*' ||
+      (pattern.endsWith('/*') && type.startsWith(pattern.slice(0, -1))),
+  );
+}

@@ -179,6 +179,28 @@ describe('Open Inference Protocol over HTTP (local stack)', () => {
   });
 
   describe('requests', () => {
+    it("takes binary tensors sent without a Content-Type, as Triton's HTTP client sends them", async () => {
+      // 1.5 and -2 as FP32: bytes that are not UTF-8, which a text body would have replaced
+      const bytes = u8(Float32Array.from([1.5, -2]));
+      const { body, headers } = binaryRequest(
+        {
+          inputs: [
+            { name: 'x', datatype: 'FP32', shape: [2], parameters: { binary_data_size: 8 } },
+          ],
+          parameters: { binary_data_output: true },
+        },
+        [bytes],
+      );
+      const { 'content-type': _, ...triton } = headers;
+      const res = await post('/v2/models/id-fp32/infer', body, triton);
+      expect(res.status).toBe(200);
+      const { chunks } = parseBinaryResponse(
+        res.raw,
+        res.headers.get('inference-header-content-length'),
+      );
+      expect(Buffer.compare(chunks.get('y')!, Buffer.from(bytes))).toBe(0);
+    });
+
     it('accepts nested data, echoes id and parameters', async () => {
       const res = await post('/v2/models/id-int32/infer', {
         id: 'r-7',
@@ -414,6 +436,27 @@ describe('Open Inference Protocol over HTTP (local stack)', () => {
       expect(direct.statusCode).toBe(http.status);
       expect(JSON.parse(direct.body)).toEqual(http.body);
       expect(JSON.parse(direct.body).outputs[0].data).toEqual([11, 22, 33]);
+    });
+
+    it('parses a JSON body delivered base64-encoded, as API Gateway delivers every body', async () => {
+      const { handler } = await import('../../functions/inference.js');
+      const text = loadFixture<APIGatewayProxyEvent>('events/apigw-rest', 'infer');
+      const answer = async (body: string) => {
+        const event = {
+          ...text,
+          body: Buffer.from(body).toString('base64'),
+          isBase64Encoded: true,
+        };
+        return (await handler(event, context)) as APIGatewayProxyResult;
+      };
+      const expected = (await handler(text, context)) as APIGatewayProxyResult;
+      expect(await answer(text.body!)).toEqual(expected);
+      // Text beyond ASCII is parsed from its bytes instead, to the same result.
+      const request = JSON.parse(text.body!);
+      const accented = await answer(JSON.stringify({ ...request, id: 'écho ✓' }));
+      expect(JSON.parse(accented.body)).toEqual({ ...JSON.parse(expected.body), id: 'écho ✓' });
+      const malformed = await answer('{"inputs": [');
+      expect(malformed.statusCode).toBe(400);
     });
 
     it('decodes a base64 binary body as API Gateway delivers it', async () => {
