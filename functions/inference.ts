@@ -11,13 +11,14 @@ import { prepareScanner } from '../core/oip/number-scan.js';
 import {
   HEADER_LENGTH_HEADER,
   type ParsedInferRequest,
+  parseInferBase64,
   parseInferBody,
   parseInferText,
 } from '../core/oip/request.js';
 import { encodeInferResponse } from '../core/oip/response.js';
 import { routeOf } from '../core/oip/routes.js';
 import { parseWith, RepositoryIndexRequestSchema } from '../core/oip/schemas.js';
-import { body, bytes, header, json, modelRef, ok } from './shared/http.js';
+import { body, bytes, checkSize, header, json, modelRef, ok } from './shared/http.js';
 import { standardMiddy } from './shared/middleware.js';
 import { factsOf, observeCache } from './shared/observe.js';
 import { logger, traced, tracer } from './shared/powertools.js';
@@ -120,9 +121,10 @@ export const handler = standardMiddy().handler(
 
 /**
  * The inference request in an event's body. API Gateway hands every body over base64-encoded
- * (BINARY_MEDIA_TYPES); a JSON body (no Inference-Header-Content-Length) is parsed from its text when
- * that is ASCII, as JSON of numbers is, whose scan a helper thread shares. Anything else is parsed
- * from its bytes, binary tensors decoded 8-byte aligned so they are used where they lie.
+ * (BINARY_MEDIA_TYPES): a JSON body (no Inference-Header-Content-Length) is decoded straight into the
+ * number scanner's memory, or, delivered as text, parsed from the text when that is ASCII, as JSON of
+ * numbers is. Anything else is parsed from its bytes, binary tensors decoded 8-byte aligned so they
+ * are used where they lie.
  */
 function inferRequest(
   event: APIGatewayProxyEvent,
@@ -134,13 +136,13 @@ function inferRequest(
       const parsed = parseInferText(event.body);
       if (parsed !== undefined) return { parsed, bytesIn: event.body.length };
     }
+    if (event.isBase64Encoded && event.body) {
+      const size = checkSize(event, maxBytes);
+      const parsed = parseInferBase64(event.body);
+      if (parsed !== undefined) return { parsed, bytesIn: size };
+    }
     const received = body(event, maxBytes);
-    // Latin-1 maps each byte to one character: ASCII bytes read as the same text.
-    const parsed = event.isBase64Encoded ? parseInferText(received.toString('latin1')) : undefined;
-    return {
-      parsed: parsed ?? parseInferBody(received, undefined),
-      bytesIn: received.byteLength,
-    };
+    return { parsed: parseInferBody(received, undefined), bytesIn: received.byteLength };
   }
   const received = body(event, maxBytes, Number(headerLength));
   return { parsed: parseInferBody(received, headerLength), bytesIn: received.byteLength };

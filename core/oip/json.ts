@@ -1,5 +1,11 @@
 import { InvalidInputError } from './errors.js';
-import { INEXACT_WITHIN, type LoadedDocument, loadAsciiText, loadDocument } from './number-scan.js';
+import {
+  INEXACT_WITHIN,
+  type LoadedDocument,
+  loadAsciiText,
+  loadBase64,
+  loadDocument,
+} from './number-scan.js';
 
 /**
  * Parses a request's JSON. INT64/UINT64 values beyond 2^53 must survive exactly, which JSON.parse
@@ -42,7 +48,33 @@ export function parseInferJsonText(text: string): { readonly document: unknown }
   const { bytes, document } = loaded;
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const options = { bigints: once(() => text.includes('INT64')), tensorData: true };
-  return { document: parseInfer(new JsonParser(buffer, options, { text, document })) };
+  // Later copies come from the text: ASCII, one byte per character.
+  const copy = (start: number, end: number) => Buffer.from(text.slice(start, end), 'latin1');
+  return { document: parseInfer(new JsonParser(buffer, options, { copy, document })) };
+}
+
+/**
+ * parseInferJson of a body delivered base64-encoded, decoded straight into the number scanner's
+ * memory; undefined where it is not canonical base64 or the scanner's memory is unavailable.
+ */
+export function parseInferJsonBase64(base64: string): { readonly document: unknown } | undefined {
+  const loaded = loadBase64(base64);
+  if (loaded === undefined) return undefined;
+  const { bytes, document } = loaded;
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const options = { bigints: once(() => buffer.includes('INT64')), tensorData: true };
+  return {
+    document: parseInfer(new JsonParser(buffer, options, { copy: base64Range(base64), document })),
+  };
+}
+
+/** Bytes start to end of what `base64` decodes to, decoding only the groups of four that hold them. */
+function base64Range(base64: string): (start: number, end: number) => Buffer {
+  return (start, end) => {
+    const first = Math.floor(start / 3);
+    const decoded = Buffer.from(base64.slice(first * 4, Math.ceil(end / 3) * 4), 'base64');
+    return decoded.subarray(start - first * 3, end - first * 3);
+  };
 }
 
 const always = () => true;
@@ -151,15 +183,18 @@ class JsonParser {
   private pos = 0;
   /** The document in the WebAssembly scanner's memory: given with its text, or loaded once an input's data is met; null: not there. */
   private loaded: LoadedDocument | null | undefined;
-  /** The ASCII text `bytes` were written from, when they lie in the scanner's memory. */
-  private readonly text: string | undefined;
+  /** Copies of `bytes` from what they were written from, when they lie in the scanner's memory. */
+  private readonly copy: ((start: number, end: number) => Buffer) | undefined;
 
   constructor(
     private readonly bytes: Buffer,
     private readonly options: ParserOptions,
-    inScanner?: { readonly text: string; readonly document: LoadedDocument },
+    inScanner?: {
+      readonly copy: (start: number, end: number) => Buffer;
+      readonly document: LoadedDocument;
+    },
   ) {
-    this.text = inScanner?.text;
+    this.copy = inScanner?.copy;
     this.loaded = inScanner?.document;
   }
 
@@ -294,12 +329,10 @@ class JsonParser {
 
   /**
    * Bytes of the document to parse again later. The scanner's memory holds the next document by then
-   * (another request's, in a server), so those come from the text: ASCII, one byte per character.
+   * (another request's, in a server), so those are copied from what was written there.
    */
   private slice(start: number, end: number): Buffer {
-    return this.text === undefined
-      ? this.bytes.subarray(start, end)
-      : Buffer.from(this.text.slice(start, end), 'latin1');
+    return this.copy === undefined ? this.bytes.subarray(start, end) : this.copy(start, end);
   }
 
   private scanNumbers(): TensorNumbers | undefined {

@@ -1,6 +1,6 @@
 import type { Signature } from '../models/schemas.js';
 import { InvalidInputError } from './errors.js';
-import { parseInferJson, parseInferJsonText } from './json.js';
+import { parseInferJson, parseInferJsonBase64, parseInferJsonText } from './json.js';
 import { type InferRequest, parseInferRequest } from './schemas.js';
 import type { Tensor } from './tensor.js';
 import { checkInput, decodeBinaryData, decodeJsonData, type TensorLimits } from './tensors.js';
@@ -57,6 +57,15 @@ export function parseInferBody(
  */
 export function parseInferText(text: string): ParsedInferRequest | undefined {
   const parsed = parseInferJsonText(text);
+  return parsed && { request: parseInferRequest(parsed.document), binary: undefined };
+}
+
+/**
+ * Parses a JSON inference body delivered base64-encoded, decoding it straight into the number
+ * scanner's memory; undefined where that cannot be done, for parseInferBody of its decoded bytes.
+ */
+export function parseInferBase64(base64: string): ParsedInferRequest | undefined {
+  const parsed = parseInferJsonBase64(base64);
   return parsed && { request: parseInferRequest(parsed.document), binary: undefined };
 }
 

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { InvalidInputError } from '../../../../core/oip/errors.js';
 import {
   parseInferJson,
+  parseInferJsonBase64,
   parseInferJsonText,
   parseJson,
   TensorNumbers,
@@ -194,6 +195,51 @@ describe('parseInferJson', () => {
     expect(() => parseInferJsonText('{"inputs":[1,]}')).toThrow(/^malformed JSON body/);
   });
 
+  it('parses base64 as it parses the bytes it encodes, ASCII or not', () => {
+    fc.assert(
+      fc.property(
+        fc.array(numberText, { maxLength: 20 }),
+        fc.string({ unit: 'binary', maxLength: 8 }),
+        (texts, id) => {
+          const text = `{"id":${JSON.stringify(id)},"inputs":[{"name":"x","datatype":"FP64","shape":[1],"data":[${texts.join(',')}]}]}`;
+          const bytes = Buffer.from(text);
+          const fromBase64 = parseInferJsonBase64(bytes.toString('base64'))?.document as {
+            id: string;
+            inputs: { data: unknown }[];
+          };
+          const fromBytes = parseInferJson(bytes) as typeof fromBase64;
+          expect(fromBase64.id).toBe(id);
+          // Parsed again from the base64 where the scan was approximate or gave up.
+          const values = (d: unknown) =>
+            d instanceof TensorNumbers ? [Array.from(d.values), d.toArray()] : d;
+          expect(values(fromBase64.inputs[0]!.data)).toEqual(values(fromBytes.inputs[0]!.data));
+        },
+      ),
+      { numRuns: Number(process.env.RUNS ?? 300) },
+    );
+    expect(parseInferJsonBase64('e30')).toBeUndefined(); // not whole groups of four
+    expect(() => parseInferJsonBase64(Buffer.from('{"inputs":[1,]}').toString('base64'))).toThrow(
+      /^malformed JSON body/,
+    );
+  });
+
+  it('parses base64 again from the base64, after the next document took the scanner', () => {
+    const body = (data: number[], pad: string) =>
+      Buffer.from(
+        JSON.stringify({ id: pad, inputs: [{ name: 'x', datatype: 'FP64', shape: [3], data }] }),
+      ).toString('base64');
+    const first = [0.1234567890123456, 1.0000000000000002, -3.3333333333333335];
+    // The data starting at each offset within a group of three bytes.
+    for (const pad of ['', 'a', 'ab']) {
+      const parsed = parseInferJsonBase64(body(first, pad))?.document as {
+        inputs: { data: TensorNumbers }[];
+      };
+      parseInferJsonBase64(body([0.9876543210987654, 2.0000000000000004, -7.77777777777777], ''));
+      expect(parsed.inputs[0]!.data.exact).toBe(false);
+      expect(parsed.inputs[0]!.data.toArray()).toEqual(first);
+    }
+  });
+
   it('parses text again from the text, after the next document took the scanner', () => {
     // FP64's 17-digit decimals are approximated while scanning: decoding them takes the exact parse,
     // after other requests may have been parsed in the same process.
@@ -267,6 +313,7 @@ describe('parseInferJson', () => {
     for (const parse of [
       (text: string) => parseInferJson(Buffer.from(text)),
       (text: string) => parseInferJsonText(text)?.document,
+      (text: string) => parseInferJsonBase64(Buffer.from(text).toString('base64'))?.document,
     ]) {
       const seed = (text: string) =>
         (parse(text) as { parameters: { seed: unknown } }).parameters.seed;

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import {
   helperReady,
   loadAsciiText,
+  loadBase64,
   loadDocument,
   scansHelped,
 } from '../../../../core/oip/number-scan.js';
@@ -266,11 +267,18 @@ describe('the number scanner on two threads', () => {
     expect(scansHelped() - before).toBe(ready ? 2 : 0);
   });
 
-  describe('on a large text, its second part handed over before the first is written', () => {
-    /** An inference request's text, with the data last in its input, as clients write it. */
-    const request = (datatype: string, values: number[]) =>
-      `{"inputs":[{"name":"image","datatype":"${datatype}","shape":[${values.length}],"data":${JSON.stringify(values)}}]}`;
-    const dataAt = (text: string) => text.indexOf('"data":') + 7;
+  /** An inference request's text, with the data last in its input, as clients write it. */
+  const request = (datatype: string, values: number[]) =>
+    `{"inputs":[{"name":"image","datatype":"${datatype}","shape":[${values.length}],"data":${JSON.stringify(values)}}]}`;
+  const dataAt = (text: string) => text.indexOf('"data":') + 7;
+  const base64 = (text: string) => Buffer.from(text, 'latin1').toString('base64');
+
+  describe.each([
+    ['text', loadAsciiText],
+    // As API Gateway hands every body over: decoded into place.
+    ['base64 text', (text: string) => loadBase64(base64(text))],
+  ])('on a large %s, its second part handed over before the first is written', (_, load) => {
+    const loadAsciiText = load;
 
     it('scans it in two parts into what one scan gives, FP32 or doubles', async () => {
       const ready = await helperReady();
@@ -331,6 +339,55 @@ describe('the number scanner on two threads', () => {
       expect(scansHelped() - before).toBe(ready ? 2 : 0);
     });
 
+    it('takes a document whose helper part starts with no comma in reach, alone', async () => {
+      await helperReady();
+      const small = [1.5, -2, 3e-3];
+      const text = `{"data":${JSON.stringify(small)},"id":"${'x'.repeat(400_000)}"}`;
+      const before = scansHelped();
+      const loaded = loadAsciiText(text)!;
+      expect(Buffer.from(loaded.bytes).toString('latin1')).toBe(text);
+      expect(firstDifference(loaded.document.scan(8)?.values, Float64Array.from(small))).toBe(-1);
+      expect(scansHelped()).toBe(before);
+    });
+  });
+
+  describe('on base64 text', () => {
+    it('decodes any size in place, bytes and all, as loadDocument reads them', () => {
+      for (const text of ['{"data":[1,2.5,-3e-3]}', `{"data":[${'7,'.repeat(1000)}8],"é":"✓"}`]) {
+        const bytes = Buffer.from(text);
+        for (const cut of [0, 1, 2]) {
+          const encoded = bytes.subarray(0, bytes.length - cut).toString('base64'); // each padding
+          const loaded = loadBase64(encoded)!;
+          expect(Buffer.from(loaded.bytes).equals(bytes.subarray(0, bytes.length - cut))).toBe(
+            true,
+          );
+        }
+        const scanned = loadBase64(bytes.toString('base64'))!.document.scan(8);
+        expect(scanned).toEqual(loadDocument(bytes)!.scan(8));
+      }
+    });
+
+    it('refuses what is not canonical base64, in any chunk, and goes on', async () => {
+      const ready = await helperReady();
+      expect(loadBase64('eyJ')).toBeUndefined(); // not whole groups of four
+      const values = large(100_000, (i) => i / 4);
+      const text = request('FP64', values);
+      const encoded = base64(text);
+      // In the first part, and in the first, a middle and the last chunk the helper is handed.
+      for (const at of [0.2, 0.53, 0.7, 0.999]) {
+        const i = Math.floor((encoded.length * at) / 4) * 4;
+        expect(loadBase64(`${encoded.slice(0, i)}*${encoded.slice(i + 1)}`)).toBeUndefined();
+        const free = await Promise.race([helperReady(), sleep(500).then(() => 'still busy')]);
+        expect(free).toBe(ready);
+        const before = scansHelped();
+        const scanned = loadBase64(encoded)!.document.scan(dataAt(text));
+        expect(firstDifference(scanned?.values, Float64Array.from(values))).toBe(-1);
+        expect(scansHelped() - before).toBe(ready ? 1 : 0);
+      }
+    });
+  });
+
+  describe('on a large text', () => {
     it('refuses a large text with a character beyond ASCII in any chunk, and goes on', async () => {
       const ready = await helperReady();
       const values = large(100_000, (i) => i / 4);
