@@ -30,11 +30,15 @@ export const modelsPushCommand = defineCommand({
         onProgress: (p) => progress.update(p),
       }).finally(() => progress.done());
       const { version } = result;
-      if (args.json) return printJson({ created: result.created, ...version });
+      if (args.json)
+        return printJson({ created: result.created, restored: result.restored, ...version });
+      const sha = version.sha256.slice(0, 12);
       printLine(
         result.created
-          ? `pushed ${version.name} version ${version.version} (${formatBytes(version.size)}, sha256 ${version.sha256.slice(0, 12)})`
-          : `${version.name} version ${version.version} already has these bytes (sha256 ${version.sha256.slice(0, 12)}); nothing pushed`,
+          ? `pushed ${version.name} version ${version.version} (${formatBytes(version.size)}, sha256 ${sha})`
+          : result.restored
+            ? `${version.name} version ${version.version} has these bytes (sha256 ${sha}), but they were missing from storage: stored them again`
+            : `${version.name} version ${version.version} already has these bytes (sha256 ${sha}); nothing pushed`,
       );
     });
   },

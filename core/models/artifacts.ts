@@ -174,7 +174,8 @@ async function streamInto(
   return offset;
 }
 
-async function isStored(
+/** Whether the object holds bytes of this size stored with this sha256 (its content is checked on read). */
+export async function isStored(
   deps: ArtifactDeps,
   key: string,
   size: number,

@@ -4,7 +4,8 @@
  * models table (pk, sk):
  *   MODELS          / <name>                 one head per model: version counter, routing; a Query lists models
  *   MODEL#<name>    / VERSION#<0000000001>   an immutable version; zero-padded so sk order is version order
- *   MODEL#<name>    / SHA256#<hex>           claims a content hash for one version, so identical pushes dedupe
+ *   MODEL#<name>    / SHA256#<hex>           claims a content hash for one version, so identical pushes dedupe;
+ *                                            pushes and `maas gc` also coordinate over the bytes' object here
  *   MODEL#<name>    / CHANGE#<0000000001>    one routing change (history), by revision
  * bucket:
  *   models/<name>/<sha256>.onnx              content-addressed, so a retried upload rewrites identical bytes
@@ -55,4 +56,14 @@ export const OBJECT_PREFIX = 'models/';
 
 export function objectKey(name: string, sha256: string): string {
   return `${OBJECT_PREFIX}${name}/${sha256}.onnx`;
+}
+
+const OBJECT_KEY_PATTERN = new RegExp(`^${OBJECT_PREFIX}([^/]+)/([0-9a-f]{64})\\.onnx$`);
+
+/** The model and content hash an object key names, or undefined for a key outside the layout. */
+export function parseObjectKey(key: string): { name: string; sha256: string } | undefined {
+  const match = OBJECT_KEY_PATTERN.exec(key);
+  return match?.[1] === undefined || match[2] === undefined
+    ? undefined
+    : { name: match[1], sha256: match[2] };
 }

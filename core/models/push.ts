@@ -1,6 +1,12 @@
 import { inspectModel } from '../inference/runtime.js';
 import { ConflictError, InvalidInputError } from '../oip/errors.js';
-import { type ArtifactDeps, type Progress, sha256Hex, writeModelBytes } from './artifacts.js';
+import {
+  type ArtifactDeps,
+  isStored,
+  type Progress,
+  sha256Hex,
+  writeModelBytes,
+} from './artifacts.js';
 import { objectKey } from './keys.js';
 import { checkModelName } from './names.js';
 import {
@@ -9,8 +15,10 @@ import {
   findShaClaim,
   findVersion,
   getHead,
+  getShaClaim,
   getVersion,
   moveShaClaim,
+  pinBytes,
   putVersion,
   type RegistryDeps,
 } from './registry.js';
@@ -32,9 +40,16 @@ export interface PushResult {
   readonly version: ModelVersion;
   /** False when identical bytes were already a version of this model, which is returned instead. */
   readonly created: boolean;
+  /** True when that version's stored bytes were missing, and this push stored them again. */
+  readonly restored: boolean;
 }
 
 const MAX_DESCRIPTION = 1000;
+/** How long a push waits for `maas gc` to finish removing the same bytes before giving up. */
+const LEASE_WAIT_MS = 10_000;
+const LEASE_POLL_MS = 100;
+/** Each retry needs another gc to take a lease on the same bytes meanwhile, so a few are plenty. */
+const MAX_STORE_ATTEMPTS = 3;
 
 /**
  * Validates, stores and registers a model version. The bytes are loaded in onnxruntime before anything
@@ -46,14 +61,28 @@ export async function pushModel(deps: ModelStoreDeps, input: PushInput): Promise
   const description = checkDescription(input.description);
   const signature = await inspectModel(input.bytes);
   const sha256 = sha256Hex(input.bytes);
+  const key = objectKey(name, sha256);
+  const bytes: StoredBytes = {
+    name,
+    sha256,
+    key,
+    bytes: input.bytes,
+    onProgress: input.onProgress,
+  };
 
   let claimed = await findShaClaim(deps, name, sha256);
   let retired: number | undefined;
   if (claimed !== undefined) {
     const existing = await findVersion(deps, name, claimed);
     if (existing !== undefined) {
-      if (statusOf(await getHead(deps, name), claimed) === 'ready')
-        return { version: existing, created: false };
+      if (statusOf(await getHead(deps, name), claimed) === 'ready') {
+        if (await isStored(deps, key, existing.size, sha256))
+          return { version: existing, created: false, restored: false };
+        // The version's object is gone (removed by hand, or by an older gc): without this, it could
+        // never serve again, and pushing the file would keep answering that nothing needs pushing.
+        await confirmStored(deps, bytes, await storeBytes(deps, bytes));
+        return { version: existing, created: false, restored: true };
+      }
       // Identical to a retired version, which may never serve again: these bytes become a new version.
       retired = claimed;
       claimed = undefined;
@@ -61,8 +90,7 @@ export async function pushModel(deps: ModelStoreDeps, input: PushInput): Promise
     // Otherwise the claim's push stopped before its record: this push finishes it under that number.
   }
 
-  const key = objectKey(name, sha256);
-  await writeModelBytes(deps, key, input.bytes, sha256, input.onProgress);
+  const pinned = await storeBytes(deps, bytes);
 
   const now = input.now ?? new Date();
   // Racing identical pushes each allocate a number, but only one claims the hash; the loser's number
@@ -83,14 +111,70 @@ export async function pushModel(deps: ModelStoreDeps, input: PushInput): Promise
     createdBy: input.createdBy,
     ...(description === undefined ? {} : { description }),
   };
+  let result: PushResult;
   try {
     await putVersion(deps, record);
-    return { version: record, created: true };
+    result = { version: record, created: true, restored: false };
   } catch (error) {
     // Another push of the same bytes wrote this record first: theirs stands, and it is ours too.
-    if (error instanceof ConflictError)
-      return { version: await getVersion(deps, name, version), created: false };
-    throw error;
+    if (!(error instanceof ConflictError)) throw error;
+    result = { version: await getVersion(deps, name, version), created: false, restored: false };
+  }
+  await confirmStored(deps, bytes, pinned);
+  return result;
+}
+
+interface StoredBytes {
+  readonly name: string;
+  readonly sha256: string;
+  readonly key: string;
+  readonly bytes: Uint8Array;
+  readonly onProgress?: ((progress: Progress) => void) | undefined;
+}
+
+/**
+ * Pins the bytes' claim, then writes them. `maas gc` takes no lease on bytes pinned within its grace
+ * period, and a push waits while gc holds one, so gc cannot remove what this push is about to
+ * register. Returns the claim's count of gc leases at the pin, for confirmStored.
+ */
+async function storeBytes(deps: ModelStoreDeps, stored: StoredBytes): Promise<number> {
+  const deadline = Date.now() + LEASE_WAIT_MS;
+  for (;;) {
+    const pin = await pinBytes(deps, stored.name, stored.sha256, new Date());
+    if (pin.pinned) {
+      await writeModelBytes(deps, stored.key, stored.bytes, stored.sha256, stored.onProgress);
+      return pin.collections;
+    }
+    if (Date.now() > deadline) {
+      throw new ConflictError(
+        `maas gc has been removing the stored bytes of '${stored.name}' (sha256 ${stored.sha256.slice(0, 12)}) ` +
+          `since ${pin.claim.leasedAt}; push again once it is done`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, LEASE_POLL_MS));
+  }
+}
+
+/**
+ * Makes sure the bytes outlived the push. A push slower than gc's grace period may see gc take a lease
+ * between its pin and its record, and gc may then have removed the object, seeing no record yet: the
+ * lease count tells, and the bytes are stored again. Once the record exists, no later gc removes them.
+ */
+async function confirmStored(
+  deps: ModelStoreDeps,
+  stored: StoredBytes,
+  pinned: number,
+): Promise<void> {
+  let collections = pinned;
+  for (let attempt = 1; ; attempt++) {
+    if ((await getShaClaim(deps, stored.name, stored.sha256)).collections === collections) return;
+    if (attempt === MAX_STORE_ATTEMPTS) {
+      throw new ConflictError(
+        `maas gc kept removing the stored bytes of '${stored.name}' (sha256 ${stored.sha256.slice(0, 12)}) ` +
+          'while this push stored them; push again',
+      );
+    }
+    collections = await storeBytes(deps, stored);
   }
 }
 

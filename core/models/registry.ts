@@ -25,6 +25,8 @@ import {
   ModelHeadSchema,
   type ModelVersion,
   ModelVersionSchema,
+  type ShaClaim,
+  ShaClaimSchema,
 } from './schemas.js';
 
 export interface RegistryDeps {
@@ -79,12 +81,17 @@ export async function findVersion(
   return item === undefined ? undefined : ModelVersionSchema.parse(item);
 }
 
-/** Every version of a model, oldest first. */
-export async function listVersions(deps: RegistryDeps, name: string): Promise<ModelVersion[]> {
+/** Every version of a model, oldest first; `consistent` also sees a record written a moment ago. */
+export async function listVersions(
+  deps: RegistryDeps,
+  name: string,
+  options: { consistent?: boolean } = {},
+): Promise<ModelVersion[]> {
   const { pk, skPrefix } = versionsQuery(name);
   const items = await queryAll(deps, {
     KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
     ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+    ...(options.consistent ? { ConsistentRead: true } : {}),
   });
   return items.map((item) => ModelVersionSchema.parse(item));
 }
@@ -99,9 +106,14 @@ export async function listModels(deps: RegistryDeps): Promise<ModelHead[]> {
 }
 
 export async function getHead(deps: RegistryDeps, name: string): Promise<ModelHead> {
+  const head = await findHead(deps, name);
+  if (head === undefined) throw new NotFoundError(`model '${name}' not found`);
+  return head;
+}
+
+export async function findHead(deps: RegistryDeps, name: string): Promise<ModelHead | undefined> {
   const item = await getItem(deps, headKey(name));
-  if (item === undefined) throw new NotFoundError(`model '${name}' not found`);
-  return ModelHeadSchema.parse(item);
+  return item === undefined ? undefined : ModelHeadSchema.parse(item);
 }
 
 /** The head's routing fields a change rewrites; everything else in the head is left alone. */
@@ -198,8 +210,16 @@ export async function findShaClaim(
   name: string,
   sha256: string,
 ): Promise<number | undefined> {
-  const item = await getItem(deps, shaClaimKey(name, sha256));
-  return item === undefined ? undefined : Number(item.version);
+  return (await getShaClaim(deps, name, sha256)).version;
+}
+
+/** The claim record of these bytes; one that was never written reads as claimed by no version. */
+export async function getShaClaim(
+  deps: RegistryDeps,
+  name: string,
+  sha256: string,
+): Promise<ShaClaim> {
+  return ShaClaimSchema.parse((await getItem(deps, shaClaimKey(name, sha256))) ?? {});
 }
 
 /** Claims a content hash for a version; returns the version that holds the claim (ours or an earlier one). */
@@ -210,7 +230,16 @@ export async function claimSha(
   version: number,
 ): Promise<number> {
   try {
-    await putOnce(deps, shaClaimKey(name, sha256), { version }, () => undefined);
+    // An update, not a put: the record may already exist, pinned by this push, with no version yet.
+    await deps.ddb.send(
+      new UpdateCommand({
+        TableName: deps.modelsTable,
+        Key: shaClaimKey(name, sha256),
+        UpdateExpression: 'SET version = :version',
+        ConditionExpression: 'attribute_not_exists(version)',
+        ExpressionAttributeValues: { ':version': version },
+      }),
+    );
     return version;
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -247,6 +276,102 @@ export async function moveShaClaim(
     const holder = await findShaClaim(deps, name, sha256);
     if (holder === undefined) throw error;
     return holder;
+  }
+}
+
+/**
+ * A gc lease older than this belongs to a gc that stopped: a push or another gc may take it over. One
+ * lease covers a few reads and one delete, so a live gc never holds one nearly this long.
+ */
+export const LEASE_STALE_MS = 15 * 60_000;
+
+/**
+ * Records that a push is storing these bytes, unless a gc holds a live lease on them. Returns the
+ * claim's `collections` count at that moment, or the lease in the way.
+ */
+export async function pinBytes(
+  deps: RegistryDeps,
+  name: string,
+  sha256: string,
+  at: Date,
+): Promise<{ pinned: true; collections: number } | { pinned: false; claim: ShaClaim }> {
+  try {
+    const out = await deps.ddb.send(
+      new UpdateCommand({
+        TableName: deps.modelsTable,
+        Key: shaClaimKey(name, sha256),
+        UpdateExpression:
+          'SET pinnedAt = :at, collections = if_not_exists(collections, :zero) REMOVE leaseId, leasedAt',
+        ConditionExpression: 'attribute_not_exists(leaseId) OR leasedAt < :stale',
+        ExpressionAttributeValues: {
+          ':at': at.toISOString(),
+          ':zero': 0,
+          ':stale': new Date(at.getTime() - LEASE_STALE_MS).toISOString(),
+        },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return { pinned: true, collections: ShaClaimSchema.parse(out.Attributes).collections };
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    return { pinned: false, claim: await getShaClaim(deps, name, sha256) };
+  }
+}
+
+/**
+ * Takes gc's lease on these bytes, so no push stores them until it is released, unless a push pinned
+ * them after `pinnedBefore` or another gc holds a live lease. Returns the claim in the way when refused.
+ */
+export async function leaseBytes(
+  deps: RegistryDeps,
+  name: string,
+  sha256: string,
+  lease: { id: string; at: Date; pinnedBefore: Date },
+): Promise<{ leased: true } | { leased: false; claim: ShaClaim }> {
+  try {
+    await deps.ddb.send(
+      new UpdateCommand({
+        TableName: deps.modelsTable,
+        Key: shaClaimKey(name, sha256),
+        UpdateExpression: 'SET leaseId = :id, leasedAt = :at ADD collections :one',
+        ConditionExpression:
+          '(attribute_not_exists(leaseId) OR leasedAt < :stale) AND ' +
+          '(attribute_not_exists(pinnedAt) OR pinnedAt < :pinnedBefore)',
+        ExpressionAttributeValues: {
+          ':id': lease.id,
+          ':at': lease.at.toISOString(),
+          ':one': 1,
+          ':stale': new Date(lease.at.getTime() - LEASE_STALE_MS).toISOString(),
+          ':pinnedBefore': lease.pinnedBefore.toISOString(),
+        },
+      }),
+    );
+    return { leased: true };
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    return { leased: false, claim: await getShaClaim(deps, name, sha256) };
+  }
+}
+
+/** Releases gc's lease, if it is still this one. */
+export async function releaseLease(
+  deps: RegistryDeps,
+  name: string,
+  sha256: string,
+  id: string,
+): Promise<void> {
+  try {
+    await deps.ddb.send(
+      new UpdateCommand({
+        TableName: deps.modelsTable,
+        Key: shaClaimKey(name, sha256),
+        UpdateExpression: 'REMOVE leaseId, leasedAt',
+        ConditionExpression: 'leaseId = :id',
+        ExpressionAttributeValues: { ':id': id },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
   }
 }
 

@@ -89,3 +89,21 @@ export type VersionStatus = 'ready' | 'retired';
 export function statusOf(head: ModelHead, version: number): VersionStatus {
   return Object.hasOwn(head.retired, String(version)) ? 'retired' : 'ready';
 }
+
+/**
+ * The record that claims a content hash for one version of a model. It is also where pushes and
+ * `maas gc` coordinate over the bytes' object, with single-item conditional writes: S3 has no
+ * conditional delete, and the local emulator no transactions.
+ */
+export const ShaClaimSchema = z.object({
+  /** Absent until a push claims the bytes for a version. */
+  version: z.optional(z.int().check(z.positive())),
+  /** When a push last stored these bytes; gc takes no lease within its grace period of it. */
+  pinnedAt: z.optional(z.string()),
+  /** How many leases gc has taken on these bytes: a push that sees it change may have lost them. */
+  collections: z._default(z.int().check(z.nonnegative()), 0),
+  /** The gc holding a lease to remove the object, and since when. */
+  leaseId: z.optional(z.string()),
+  leasedAt: z.optional(z.string()),
+});
+export type ShaClaim = z.infer<typeof ShaClaimSchema>;

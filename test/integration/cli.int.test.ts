@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { largeModel } from '../../tools/onnx-models.js';
 import { maas } from '../helpers/cli.js';
@@ -89,6 +90,24 @@ describe('maas models (CLI against the local stack)', () => {
     });
     const text = await maas('models', 'describe', 'vad', '--version', '1', '--local');
     expect(text.stdout).toMatch(/^sr\s+INT64\s+\[\]$/m);
+  });
+
+  it('stores the bytes again when the version they belong to lost its object', async () => {
+    // Prepare: a version whose object was removed behind maas's back
+    const file = await modelFile('restored.onnx', largeModel(64, 77));
+    const first = JSON.parse(
+      (await maas('models', 'push', 'restored', file, '--local', '--json')).stdout,
+    );
+    await local.deps.s3.send(
+      new DeleteObjectCommand({ Bucket: local.deps.modelBucket, Key: first.objectKey }),
+    );
+    // Act
+    const result = await maas('models', 'push', 'restored', file, '--local');
+    // Assess
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toMatch(
+      /^restored version 1 has these bytes \(sha256 [0-9a-f]{12}\), but they were missing from storage: stored them again\n$/,
+    );
   });
 
   it('refuses a file that is not ONNX with one line on stderr and exit code 1', async () => {
