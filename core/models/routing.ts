@@ -90,20 +90,34 @@ export function clearCanary(deps: RegistryDeps, input: ChangeInput): Promise<Cha
 /** Makes the previous stable version stable again and ends any canary. */
 export function rollback(deps: RegistryDeps, input: ChangeInput): Promise<Change | undefined> {
   return applyChange(deps, input, 'rollback', undefined, async (head) => {
-    // Versions retired since they were stable are skipped: they must never serve again.
-    const candidates = head.previousStables.filter((v) => statusOf(head, v) === 'ready');
-    const target = candidates.at(-1);
-    if (head.stable === undefined || target === undefined) {
+    const target = rollbackTarget(head);
+    if (target === undefined) {
       throw new ConflictError(`model '${head.name}' has no earlier stable version to roll back to`);
     }
     return {
       ...head,
-      stable: target,
+      stable: target.version,
       canary: undefined,
       canaryWeight: undefined,
-      previousStables: candidates.slice(0, -1),
+      previousStables: target.earlier,
     };
   });
+}
+
+/**
+ * Where `rollback` takes the model: the newest earlier stable version that is neither retired (it
+ * must never serve again) nor the current stable (going there would change nothing), with the earlier
+ * ones still behind it. Undefined when there is nowhere to go.
+ */
+export function rollbackTarget(
+  head: ModelHead,
+): { readonly version: number; readonly earlier: number[] } | undefined {
+  if (head.stable === undefined) return undefined;
+  const candidates = head.previousStables.filter(
+    (v) => v !== head.stable && statusOf(head, v) === 'ready',
+  );
+  const version = candidates.at(-1);
+  return version === undefined ? undefined : { version, earlier: candidates.slice(0, -1) };
 }
 
 /**

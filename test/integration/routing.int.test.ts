@@ -161,6 +161,31 @@ describe('version routing (core, local emulators)', () => {
     expect(await getHead(store.deps, name)).toMatchObject({ stable: 1, previousStables: [] });
   });
 
+  it('refuses a rollback whose only earlier stable left is the current one, changing nothing', async () => {
+    // Prepare: 4 was stable before 3, then 4 again; 3 is retired, so only 4 is left behind 4
+    const name = await model('nowhere', 4);
+    for (const version of [4, 3, 4]) await promote(store.deps, { name, version, ...as('x') });
+    await retireVersion(store.deps, { name, version: 3, ...as('x') });
+    const before = await getHead(store.deps, name);
+    // Act + Assess
+    await expect(rollback(store.deps, { name, ...as('x') })).rejects.toThrow(
+      "model 'nowhere' has no earlier stable version to roll back to",
+    );
+    expect(await getHead(store.deps, name)).toEqual(before);
+    expect((await history(store.deps, name))[0]).toMatchObject({ action: 'retire', version: 3 });
+  });
+
+  it('rolls back past earlier stints of the current stable to a different version', async () => {
+    const name = await model('past-self', 4);
+    for (const version of [1, 4, 3, 4]) await promote(store.deps, { name, version, ...as('x') });
+    await retireVersion(store.deps, { name, version: 3, ...as('x') });
+    expect(await rollback(store.deps, { name, ...as('x') })).toMatchObject({
+      from: { stable: 4 },
+      to: { stable: 1 },
+    });
+    expect(await getHead(store.deps, name)).toMatchObject({ stable: 1, previousStables: [] });
+  });
+
   it('restores a history entry lost between the routing write and its history write', async () => {
     // Prepare: a change whose process died after the head write (simulated by writing only the head)
     const name = await model('crash', 2);
