@@ -2,6 +2,7 @@ import { defineCommand } from 'citty';
 import { describeModel, type VersionView, viewOf } from '../../core/models/describe.js';
 import { checkModelName, parseVersion } from '../../core/models/names.js';
 import { getVersion } from '../../core/models/registry.js';
+import { rollbackTarget } from '../../core/models/routing.js';
 import type { ModelHead, TensorSpec } from '../../core/models/schemas.js';
 import { strictArgs, targetArgs } from '../args.js';
 import { formatBytes, printFields, printJson, printLine, printTable } from '../output.js';
@@ -29,15 +30,16 @@ export const modelsDescribeCommand = defineCommand({
       }
       const { head, versions } = model;
       if (args.json) return printJson({ ...head, versions });
+      const rollback = rollbackTarget(head);
       printFields({
         name: head.name,
         created: head.createdAt,
         serving: routingLine(head, versions),
         revision: head.revision,
         rollback:
-          head.previousStables.length === 0
+          rollback === undefined
             ? 'nowhere (no earlier stable version)'
-            : `to version ${head.previousStables.at(-1)}`,
+            : `to version ${rollback.version}`,
       });
       printLine();
       printTable(versions.toReversed(), {

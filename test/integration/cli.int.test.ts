@@ -198,6 +198,26 @@ describe('maas models promote/canary/rollback/history (CLI)', () => {
     expect(lines).toHaveLength(6);
   });
 
+  it('names the version rollback would go to, skipping retired ones and the current stable', async () => {
+    // Prepare: stable 1, 4, 3, then 4 again; 3 retired
+    for (const seed of [11, 12, 13, 14]) {
+      const file = await modelFile(`target-${seed}.onnx`, largeModel(64, seed));
+      expect((await maas('models', 'push', 'target', file, '--local')).code).toBe(0);
+    }
+    for (const version of ['1', '4', '3', '4'])
+      expect((await maas('models', 'promote', 'target', version, '--local')).code).toBe(0);
+    expect((await maas('models', 'delete', 'target', '--version', '3', '--local')).code).toBe(0);
+    // Act + Assess
+    const described = await maas('models', 'describe', 'target', '--local');
+    expect(described.stdout).toMatch(/^rollback: +to version 1$/m);
+    expect((await maas('models', 'rollback', 'target', '--local')).stdout).toBe(
+      'target: rollback (stable 4 -> stable 1), revision 6\n',
+    );
+    expect((await maas('models', 'describe', 'target', '--local')).stdout).toMatch(
+      /^rollback: +nowhere \(no earlier stable version\)$/m,
+    );
+  });
+
   it('refuses a stale --revision with a 409 that says what changed', async () => {
     const result = await maas('models', 'promote', 'routed', '2', '--revision', '1', '--local');
     expect(result.code).toBe(1);
