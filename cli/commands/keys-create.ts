@@ -1,6 +1,7 @@
 import { defineCommand } from 'citty';
 import { createKey } from '../../core/auth/api-keys.js';
 import { strictArgs, targetArgs } from '../args.js';
+import { UsageError } from '../errors.js';
 import { printJson, printLine } from '../output.js';
 import { withTarget } from '../target.js';
 
@@ -11,7 +12,7 @@ export const keysCreateCommand = defineCommand({
     name: { type: 'positional', description: 'Key name (who or what uses it)', required: true },
     models: {
       type: 'string',
-      description: 'Comma-separated models it may use (default: all)',
+      description: 'Comma-separated models it may use (leave it out for all models)',
       valueHint: 'a,b',
     },
     ...targetArgs,
@@ -21,6 +22,11 @@ export const keysCreateCommand = defineCommand({
       ?.split(',')
       .map((m) => m.trim())
       .filter((m) => m !== '');
+    if (models?.length === 0) {
+      throw new UsageError(
+        '--models needs at least one model name (leave it out for a key to all models)',
+      );
+    }
     await withTarget(args, async (target) => {
       const { key, token } = await createKey(target.deps, {
         name: args.name,

@@ -60,6 +60,7 @@ export const AUTH_UNAVAILABLE_MESSAGE = 'API keys cannot be checked right now: r
 
 /**
  * Creates a key and returns its secret token, which is shown this once: only its sha256 is stored.
+ * Without `models` the key may use every model; an empty list is refused.
  * @example const { token } = await createKey(deps, { name: 'web', models: ['vad'], createdBy: 'alice' })
  */
 export async function createKey(
@@ -67,10 +68,12 @@ export async function createKey(
   input: { name: string; models?: readonly string[] | undefined; createdBy: string; now?: Date },
 ): Promise<{ key: ApiKey; token: string }> {
   const name = checkKeyName(input.name);
-  const models =
-    input.models === undefined || input.models.length === 0
-      ? [ALL_MODELS]
-      : [...new Set(input.models)];
+  // An empty list is most likely an empty variable in a script: reading it as "all models" would
+  // widen the key's scope, so only leaving the list out means that.
+  if (input.models?.length === 0) {
+    throw new InvalidInputError('a key must be scoped to at least one model, or to all of them');
+  }
+  const models = input.models === undefined ? [ALL_MODELS] : [...new Set(input.models)];
   for (const model of models) if (model !== ALL_MODELS) checkModelName(model);
   const secret = randomBytes(32).toString('base64url');
   const record = {

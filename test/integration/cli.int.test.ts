@@ -300,6 +300,20 @@ describe('maas keys (CLI against the local stack)', () => {
     expect(table.stdout).toMatch(/^temp\s+\*\s+revoked \d{4}-/m);
   });
 
+  it.each([[''], [','], [' , ']])(
+    'refuses --models %j as a usage error, creating no key',
+    async (models) => {
+      const result = await maas('keys', 'create', 'empty-scope', '--models', models, '--local');
+      expect(result).toMatchObject({
+        code: 2,
+        stderr:
+          'maas: --models needs at least one model name (leave it out for a key to all models)\n',
+      });
+      const keys = JSON.parse((await maas('keys', 'list', '--local', '--json')).stdout);
+      expect(keys).not.toContainEqual(expect.objectContaining({ name: 'empty-scope' }));
+    },
+  );
+
   it.each([
     [['keys', 'create', 'Bad Name', '--local'], /invalid key name "Bad Name"/],
     [['keys', 'create', 'x', '--models', '../etc', '--local'], /invalid model name "..\/etc"/],

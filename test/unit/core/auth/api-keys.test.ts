@@ -1,7 +1,11 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it, jest } from '@jest/globals';
 import { authenticate, authorizeModel, createKey } from '../../../../core/auth/api-keys.js';
-import { ForbiddenError, UnauthorizedError } from '../../../../core/oip/errors.js';
+import {
+  ForbiddenError,
+  InvalidInputError,
+  UnauthorizedError,
+} from '../../../../core/oip/errors.js';
 
 /** A fake keys table holding whatever createKey put into it. */
 function fakeTable() {
@@ -34,6 +38,17 @@ describe('API keys', () => {
       keyName: 'web',
       models: ['vad'],
     });
+  });
+
+  it('refuses an explicitly empty model list instead of widening the key to every model', async () => {
+    const { deps, items } = fakeTable();
+    await expect(createKey(deps, { name: 'web', models: [], createdBy: 'alice' })).rejects.toThrow(
+      InvalidInputError,
+    );
+    expect(items.size).toBe(0);
+    // Leaving the list out is how a key for all models is asked for.
+    const { key } = await createKey(deps, { name: 'web', createdBy: 'alice' });
+    expect(key.models).toEqual(['*']);
   });
 
   it.each([
