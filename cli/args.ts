@@ -26,23 +26,37 @@ export interface TargetArgs {
 
 /**
  * citty accepts any flag; a mistyped one (`--jsn`) would be silently ignored, so leaf commands use this
- * plugin to refuse flags they do not define.
+ * plugin to refuse flags they do not define. It also refuses a string flag whose value is missing: citty
+ * would take the next flag as the value (`--version --local` reads version "--local" and drops
+ * --local, so the command would act on AWS instead of the local stack).
  */
 export const strictArgs = defineCittyPlugin({
   name: 'strict-args',
   async setup({ rawArgs, cmd }) {
     const defs = (typeof cmd.args === 'function' ? await cmd.args() : await cmd.args) ?? {};
     const known = new Set(['help', 'h']);
+    const takesValue = new Set<string>();
     for (const [name, def] of Object.entries(defs as ArgsDef)) {
-      known.add(name);
-      if ('alias' in def) for (const alias of [def.alias ?? []].flat()) known.add(alias);
+      const names = [name, ...('alias' in def ? [def.alias ?? []].flat() : [])];
+      for (const n of names) known.add(n);
+      if (def.type === 'string') for (const n of names) takesValue.add(n);
     }
-    for (const raw of rawArgs) {
+    for (let i = 0; i < rawArgs.length; i++) {
+      const raw = rawArgs[i] as string;
       if (raw === '--') break;
-      const match = /^--?(?:no-)?([^=]+)/.exec(raw);
-      if (match?.[1] !== undefined && !/^-\d/.test(raw) && !known.has(match[1])) {
+      const match = /^--?(no-)?([^=]+)/.exec(raw);
+      if (match?.[2] === undefined || /^-\d/.test(raw)) continue;
+      if (!known.has(match[2]))
         throw new UsageError(`unknown option ${raw.split('=')[0]} (see --help)`);
+      if (raw.includes('=') || match[1] !== undefined || !takesValue.has(match[2])) continue;
+      const value = rawArgs[i + 1];
+      if (value === undefined || value === '--') throw new UsageError(`${raw} needs a value`);
+      if (value.startsWith('--')) {
+        throw new UsageError(
+          `${raw} needs a value, not the flag ${value.split('=')[0]} (write ${raw}=<value> for a value that starts with --)`,
+        );
       }
+      i++; // the value, which may start with '-' (a negative number), is not a flag
     }
   },
 });

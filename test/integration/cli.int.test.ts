@@ -138,6 +138,29 @@ describe('maas models (CLI against the local stack)', () => {
     expect(result.stderr).toMatch(reason);
   });
 
+  it.each([
+    [['models', 'describe', 'vad', '--version', '--local'], '--version', '--local'],
+    [['models', 'promote', 'vad', '1', '--reason', '--local'], '--reason', '--local'],
+    [['keys', 'create', 'k1', '--models', '--json', '--local'], '--models', '--json'],
+    [['models', 'list', '--profile', '--local'], '--profile', '--local'],
+    [['gc', '--grace-minutes', '--delete', '--local'], '--grace-minutes', '--delete'],
+  ])('refuses %j: a flag is not the value of the flag before it', async (args, flag, next) => {
+    const result = await maas(...args);
+    expect(result).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: `maas: ${flag} needs a value, not the flag ${next} (write ${flag}=<value> for a value that starts with --)\n`,
+    });
+  });
+
+  it.each([
+    [['models', 'describe', 'vad', '--local', '--version'], '--version'],
+    [['models', 'history', 'vad', '--local', '--limit'], '--limit'],
+  ])('refuses %j: a flag that needs a value has none', async (args, flag) => {
+    const result = await maas(...args);
+    expect(result).toMatchObject({ code: 2, stderr: `maas: ${flag} needs a value\n` });
+  });
+
   it('says how to start a local stack when none is running', async () => {
     process.env.MAAS_HOME = join(files, 'empty-home');
     await mkdir(process.env.MAAS_HOME);
