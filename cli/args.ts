@@ -1,4 +1,5 @@
 import { type ArgsDef, defineCittyPlugin } from 'citty';
+import { InvalidInputError } from '../core/oip/errors.js';
 import { UsageError } from './errors.js';
 
 /** Flags every command that talks to a maas shares. */
@@ -71,10 +72,26 @@ export const changeArgs = {
   },
 } as const satisfies ArgsDef;
 
-/** Parses a whole number flag, or says which flag was wrong. */
-export function integerFlag(value: string | undefined, flag: string): number | undefined {
+/** Parses a whole number flag, at least `min`, or says which flag was wrong. */
+export function integerFlag(value: string | undefined, flag: string, min = 0): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d{1,9}$/.test(value))
     throw new UsageError(`--${flag} takes a whole number, not '${value}'`);
-  return Number(value);
+  const number = Number(value);
+  if (number < min) throw new UsageError(`--${flag} must be at least ${min}, not ${number}`);
+  return number;
+}
+
+/**
+ * Runs one of core's checks on an argument before anything is called: a refusal is then a usage
+ * error (exit 2) in core's own words, and no store is asked. Core keeps the check for other callers.
+ * @example const version = checkArg(parseVersion, args.version)
+ */
+export function checkArg<A, R>(check: (arg: A) => R, arg: A): R {
+  try {
+    return check(arg);
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw new UsageError(error.message);
+    throw error;
+  }
 }

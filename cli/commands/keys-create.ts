@@ -1,6 +1,7 @@
 import { defineCommand } from 'citty';
-import { createKey } from '../../core/auth/api-keys.js';
-import { strictArgs, targetArgs } from '../args.js';
+import { checkKeyName, createKey } from '../../core/auth/api-keys.js';
+import { checkModelName } from '../../core/models/names.js';
+import { checkArg, strictArgs, targetArgs } from '../args.js';
 import { UsageError } from '../errors.js';
 import { printJson, printLine } from '../output.js';
 import { withTarget } from '../target.js';
@@ -18,6 +19,7 @@ export const keysCreateCommand = defineCommand({
     ...targetArgs,
   },
   async run({ args }) {
+    const name = checkArg(checkKeyName, args.name);
     const models = args.models
       ?.split(',')
       .map((m) => m.trim())
@@ -27,9 +29,10 @@ export const keysCreateCommand = defineCommand({
         '--models needs at least one model name (leave it out for a key to all models)',
       );
     }
+    for (const model of models ?? []) checkArg(checkModelName, model);
     await withTarget(args, async (target) => {
       const { key, token } = await createKey(target.deps, {
-        name: args.name,
+        name,
         models,
         createdBy: await target.identity(),
       });

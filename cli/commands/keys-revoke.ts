@@ -1,6 +1,6 @@
 import { defineCommand } from 'citty';
-import { revokeKey } from '../../core/auth/api-keys.js';
-import { strictArgs, targetArgs } from '../args.js';
+import { checkKeyName, revokeKey } from '../../core/auth/api-keys.js';
+import { checkArg, strictArgs, targetArgs } from '../args.js';
 import { printJson, printLine } from '../output.js';
 import { withTarget } from '../target.js';
 
@@ -12,9 +12,10 @@ export const keysRevokeCommand = defineCommand({
     ...targetArgs,
   },
   async run({ args }) {
+    const name = checkArg(checkKeyName, args.name);
     await withTarget(args, async (target) => {
       const key = await revokeKey(target.deps, {
-        name: args.name,
+        name,
         revokedBy: await target.identity(),
       });
       if (args.json) return printJson(key);

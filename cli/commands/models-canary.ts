@@ -1,7 +1,7 @@
 import { defineCommand } from 'citty';
-import { parseVersion } from '../../core/models/names.js';
-import { clearCanary, startCanary } from '../../core/models/routing.js';
-import { changeArgs, integerFlag, strictArgs, targetArgs } from '../args.js';
+import { checkModelName, parseVersion } from '../../core/models/names.js';
+import { checkCanaryWeight, clearCanary, startCanary } from '../../core/models/routing.js';
+import { changeArgs, checkArg, integerFlag, strictArgs, targetArgs } from '../args.js';
 import { reportChange } from '../changes.js';
 import { UsageError } from '../errors.js';
 import { withTarget } from '../target.js';
@@ -30,6 +30,7 @@ export const modelsCanaryCommand = defineCommand({
     ...targetArgs,
   },
   async run({ args }) {
+    const name = checkArg(checkModelName, args.name);
     const weight = integerFlag(args.weight, 'weight');
     const clearing = args.clear === true || weight === 0;
     if (!clearing && (args.version === undefined || weight === undefined)) {
@@ -38,27 +39,24 @@ export const modelsCanaryCommand = defineCommand({
     if (args.clear === true && weight !== undefined && weight !== 0) {
       throw new UsageError('--clear ends the canary; it takes no --weight');
     }
+    const version = args.version === undefined ? undefined : checkArg(parseVersion, args.version);
+    if (!clearing) checkArg(checkCanaryWeight, weight as number);
+    const expectedRevision = integerFlag(args.revision, 'revision');
     await withTarget(args, async (target) => {
-      const input = {
-        name: args.name,
-        by: await target.identity(),
-        reason: args.reason,
-        expectedRevision: integerFlag(args.revision, 'revision'),
-      };
+      const input = { name, by: await target.identity(), reason: args.reason, expectedRevision };
       if (clearing)
         return reportChange(
-          args.name,
+          name,
           await clearCanary(target.deps, input),
           args.json,
           'no canary is running',
         );
-      const version = parseVersion(args.version as string);
       const change = await startCanary(target.deps, {
         ...input,
-        version,
+        version: version as number,
         weight: weight as number,
       });
-      reportChange(args.name, change, args.json, `version ${version} already gets ${weight}%`);
+      reportChange(name, change, args.json, `version ${version} already gets ${weight}%`);
     });
   },
 });

@@ -1,7 +1,7 @@
 import { defineCommand } from 'citty';
-import { parseVersion } from '../../core/models/names.js';
+import { checkModelName, parseVersion } from '../../core/models/names.js';
 import { retireVersion } from '../../core/models/routing.js';
-import { changeArgs, integerFlag, strictArgs, targetArgs } from '../args.js';
+import { changeArgs, checkArg, integerFlag, strictArgs, targetArgs } from '../args.js';
 import { reportChange } from '../changes.js';
 import { printLine } from '../output.js';
 import { withTarget } from '../target.js';
@@ -20,16 +20,18 @@ export const modelsDeleteCommand = defineCommand({
     ...targetArgs,
   },
   async run({ args }) {
+    const name = checkArg(checkModelName, args.name);
+    const version = checkArg(parseVersion, args.version);
+    const expectedRevision = integerFlag(args.revision, 'revision');
     await withTarget(args, async (target) => {
-      const version = parseVersion(args.version);
       const change = await retireVersion(target.deps, {
-        name: args.name,
+        name,
         version,
         by: await target.identity(),
         reason: args.reason,
-        expectedRevision: integerFlag(args.revision, 'revision'),
+        expectedRevision,
       });
-      reportChange(args.name, change, args.json, `version ${version} is already retired`);
+      reportChange(name, change, args.json, `version ${version} is already retired`);
       if (change !== undefined && !args.json) {
         printLine(
           `its bytes are kept ${target.config.retiredRetentionDays} days before \`maas gc\` may remove them`,

@@ -4,7 +4,7 @@ import { checkModelName, parseVersion } from '../../core/models/names.js';
 import { getVersion } from '../../core/models/registry.js';
 import { rollbackTarget } from '../../core/models/routing.js';
 import type { ModelHead, TensorSpec } from '../../core/models/schemas.js';
-import { strictArgs, targetArgs } from '../args.js';
+import { checkArg, strictArgs, targetArgs } from '../args.js';
 import { formatBytes, printFields, printJson, printLine, printTable } from '../output.js';
 import { withTarget } from '../target.js';
 
@@ -20,13 +20,15 @@ export const modelsDescribeCommand = defineCommand({
     ...targetArgs,
   },
   async run({ args }) {
+    const name = checkArg(checkModelName, args.name);
+    const version = args.version === undefined ? undefined : checkArg(parseVersion, args.version);
     await withTarget(args, async (target) => {
       const retention = { retiredRetentionDays: target.config.retiredRetentionDays };
-      const model = await describeModel(target.deps, checkModelName(args.name), retention);
-      if (args.version !== undefined) {
-        const record = await getVersion(target.deps, args.name, parseVersion(args.version));
-        const version = viewOf(model.head, record, retention.retiredRetentionDays);
-        return args.json ? printJson(version) : printVersion(version);
+      const model = await describeModel(target.deps, name, retention);
+      if (version !== undefined) {
+        const record = await getVersion(target.deps, name, version);
+        const view = viewOf(model.head, record, retention.retiredRetentionDays);
+        return args.json ? printJson(view) : printVersion(view);
       }
       const { head, versions } = model;
       if (args.json) return printJson({ ...head, versions });

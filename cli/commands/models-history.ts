@@ -1,6 +1,7 @@
 import { defineCommand } from 'citty';
+import { checkModelName } from '../../core/models/names.js';
 import { describeChange, history } from '../../core/models/routing.js';
-import { integerFlag, strictArgs, targetArgs } from '../args.js';
+import { checkArg, integerFlag, strictArgs, targetArgs } from '../args.js';
 import { printJson, printLine, printTable } from '../output.js';
 import { withTarget } from '../target.js';
 
@@ -16,10 +17,12 @@ export const modelsHistoryCommand = defineCommand({
     ...targetArgs,
   },
   async run({ args }) {
+    const name = checkArg(checkModelName, args.name);
+    const limit = integerFlag(args.limit, 'limit', 1);
     await withTarget(args, async (target) => {
-      const changes = await history(target.deps, args.name, integerFlag(args.limit, 'limit'));
+      const changes = await history(target.deps, name, limit);
       if (args.json) return printJson(changes);
-      if (changes.length === 0) return printLine(`${args.name}: no routing changes yet`);
+      if (changes.length === 0) return printLine(`${name}: no routing changes yet`);
       printTable(changes, {
         revision: (c) => String(c.revision),
         at: (c) => c.at,

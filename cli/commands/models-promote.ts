@@ -1,7 +1,7 @@
 import { defineCommand } from 'citty';
-import { parseVersion } from '../../core/models/names.js';
+import { checkModelName, parseVersion } from '../../core/models/names.js';
 import { promote } from '../../core/models/routing.js';
-import { changeArgs, integerFlag, strictArgs, targetArgs } from '../args.js';
+import { changeArgs, checkArg, integerFlag, strictArgs, targetArgs } from '../args.js';
 import { reportChange } from '../changes.js';
 import { withTarget } from '../target.js';
 
@@ -15,16 +15,18 @@ export const modelsPromoteCommand = defineCommand({
     ...targetArgs,
   },
   async run({ args }) {
+    const name = checkArg(checkModelName, args.name);
+    const version = checkArg(parseVersion, args.version);
+    const expectedRevision = integerFlag(args.revision, 'revision');
     await withTarget(args, async (target) => {
-      const version = parseVersion(args.version);
       const change = await promote(target.deps, {
-        name: args.name,
+        name,
         version,
         by: await target.identity(),
         reason: args.reason,
-        expectedRevision: integerFlag(args.revision, 'revision'),
+        expectedRevision,
       });
-      reportChange(args.name, change, args.json, `version ${version} is already stable`);
+      reportChange(name, change, args.json, `version ${version} is already stable`);
     });
   },
 });

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { defineCommand } from 'citty';
-import { pushModel } from '../../core/models/push.js';
-import { strictArgs, targetArgs } from '../args.js';
+import { checkModelName } from '../../core/models/names.js';
+import { checkDescription, pushModel } from '../../core/models/push.js';
+import { checkArg, strictArgs, targetArgs } from '../args.js';
 import { UsageError } from '../errors.js';
 import { formatBytes, printJson, printLine } from '../output.js';
 import { progressBar } from '../progress.js';
@@ -17,16 +18,18 @@ export const modelsPushCommand = defineCommand({
     ...targetArgs,
   },
   async run({ args }) {
+    const name = checkArg(checkModelName, args.name);
+    const description = checkArg(checkDescription, args.description);
     const bytes = await readFile(args.file).catch((error: NodeJS.ErrnoException) => {
       throw new UsageError(`cannot read ${args.file}: ${error.code ?? error.message}`);
     });
     await withTarget(args, async (target) => {
-      const progress = progressBar(`uploading ${args.name}`);
+      const progress = progressBar(`uploading ${name}`);
       const result = await pushModel(target.deps, {
-        name: args.name,
+        name,
         bytes,
         createdBy: await target.identity(),
-        description: args.description,
+        description,
         onProgress: (p) => progress.update(p),
       }).finally(() => progress.done());
       const { version } = result;

@@ -1,6 +1,7 @@
 import { defineCommand } from 'citty';
+import { checkModelName } from '../../core/models/names.js';
 import { rollback } from '../../core/models/routing.js';
-import { changeArgs, integerFlag, strictArgs, targetArgs } from '../args.js';
+import { changeArgs, checkArg, integerFlag, strictArgs, targetArgs } from '../args.js';
 import { reportChange } from '../changes.js';
 import { withTarget } from '../target.js';
 
@@ -16,14 +17,16 @@ export const modelsRollbackCommand = defineCommand({
     ...targetArgs,
   },
   async run({ args }) {
+    const name = checkArg(checkModelName, args.name);
+    const expectedRevision = integerFlag(args.revision, 'revision');
     await withTarget(args, async (target) => {
       const change = await rollback(target.deps, {
-        name: args.name,
+        name,
         by: await target.identity(),
         reason: args.reason,
-        expectedRevision: integerFlag(args.revision, 'revision'),
+        expectedRevision,
       });
-      reportChange(args.name, change, args.json, 'already rolled back');
+      reportChange(name, change, args.json, 'already rolled back');
     });
   },
 });

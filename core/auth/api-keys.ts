@@ -203,7 +203,8 @@ async function findKey(
   return out.Item === undefined ? undefined : ApiKeySchema.parse(out.Item);
 }
 
-function checkKeyName(name: string): string {
+/** Returns the name unchanged when it is a valid key name, or explains the rule. */
+export function checkKeyName(name: string): string {
   if (!KEY_NAME_PATTERN.test(name)) {
     throw new InvalidInputError(
       `invalid key name ${quote(name)}: up to 63 lowercase letters, digits, _ and -, starting with a letter or digit`,

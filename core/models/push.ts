@@ -178,7 +178,8 @@ async function confirmStored(
   }
 }
 
-function checkDescription(description: string | undefined): string | undefined {
+/** Returns a version description fit to store (undefined for none), or says what is wrong with it. */
+export function checkDescription(description: string | undefined): string | undefined {
   if (description === undefined || description === '') return undefined;
   if (description.length > MAX_DESCRIPTION) {
     throw new InvalidInputError(

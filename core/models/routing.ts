@@ -59,11 +59,7 @@ export function startCanary(
   input: ChangeInput & { version: number; weight: number },
 ): Promise<Change | undefined> {
   return applyChange(deps, input, 'canary', input.version, async (head) => {
-    if (!Number.isInteger(input.weight) || input.weight < 1 || input.weight > 99) {
-      throw new InvalidInputError(
-        `canary weight must be a whole percent from 1 to 99 (0 ends the canary), not ${input.weight}`,
-      );
-    }
+    checkCanaryWeight(input.weight);
     if (head.stable === undefined) {
       throw new ConflictError(
         `model '${head.name}' has no stable version for the canary to share traffic with: promote one first`,
@@ -78,6 +74,16 @@ export function startCanary(
     if (head.canary === input.version && head.canaryWeight === input.weight) return undefined;
     return { ...head, canary: input.version, canaryWeight: input.weight };
   });
+}
+
+/** Returns the weight when it is a canary's share of traffic, or explains the range. */
+export function checkCanaryWeight(weight: number): number {
+  if (!Number.isInteger(weight) || weight < 1 || weight > 99) {
+    throw new InvalidInputError(
+      `canary weight must be a whole percent from 1 to 99 (0 ends the canary), not ${weight}`,
+    );
+  }
+  return weight;
 }
 
 /** Ends the canary: all unversioned traffic goes to stable. Returns undefined when there was none. */

@@ -263,10 +263,45 @@ describe('maas models promote/canary/rollback/history (CLI)', () => {
       /--clear ends the canary; it takes no --weight/,
     ],
     [['models', 'delete', 'routed', '--local'], /Missing required argument: --version/],
+    [
+      ['models', 'canary', 'routed', '2', '--weight', '100', '--local'],
+      /^maas: canary weight must be a whole percent from 1 to 99 \(0 ends the canary\), not 100$/,
+    ],
+    [['models', 'promote', 'routed', 'abc', '--local'], /^maas: invalid model version "abc"/],
+    [['models', 'delete', 'routed', '--version', '0', '--local'], /invalid model version "0"/],
+    [['models', 'describe', 'routed', '--version', 'latest', '--local'], /version "latest"/],
+    [['models', 'push', 'Vad', 'f.onnx', '--local'], /^maas: invalid model name "Vad": up to 63/],
+    [['models', 'rollback', 'Routed', '--local'], /invalid model name "Routed"/],
+    [
+      ['models', 'history', 'routed', '--limit', '0', '--local'],
+      /^maas: --limit must be at least 1, not 0$/,
+    ],
   ])('refuses %j as a usage error', async (args, reason) => {
     const result = await maas(...args);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(reason);
+    expect(result.stderr.trimEnd()).toMatch(reason);
+  });
+
+  it('refuses an over-long --description as a usage error', async () => {
+    const description = 'x'.repeat(1001);
+    const result = await maas('models', 'push', 'routed', 'f.onnx', '--description', description);
+    expect(result).toMatchObject({
+      code: 2,
+      stderr: 'maas: description is 1001 characters; the limit is 1000\n',
+    });
+  });
+
+  it('refuses a bad argument before looking for a stack to talk to', async () => {
+    process.env.MAAS_HOME = join(files, 'no-stack-home');
+    try {
+      const result = await maas('models', 'promote', 'routed', 'abc', '--local');
+      expect(result).toMatchObject({
+        code: 2,
+        stderr: 'maas: invalid model version "abc": a positive integer\n',
+      });
+    } finally {
+      process.env.MAAS_HOME = local.home;
+    }
   });
 });
 
@@ -338,12 +373,13 @@ describe('maas keys (CLI against the local stack)', () => {
   );
 
   it.each([
-    [['keys', 'create', 'Bad Name', '--local'], /invalid key name "Bad Name"/],
-    [['keys', 'create', 'x', '--models', '../etc', '--local'], /invalid model name "..\/etc"/],
-    [['keys', 'revoke', 'nobody', '--local'], /no API key named 'nobody'/],
-  ])('refuses %j', async (args, reason) => {
+    [['keys', 'create', 'Bad Name', '--local'], 2, /invalid key name "Bad Name"/],
+    [['keys', 'create', 'x', '--models', '../etc', '--local'], 2, /invalid model name "..\/etc"/],
+    [['keys', 'revoke', 'Nobody', '--local'], 2, /invalid key name "Nobody"/],
+    [['keys', 'revoke', 'nobody', '--local'], 1, /no API key named 'nobody'/],
+  ])('refuses %j with exit code %i', async (args, code, reason) => {
     const result = await maas(...args);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(code);
     expect(result.stderr).toMatch(reason);
   });
 });

@@ -153,7 +153,7 @@ describe('generated bad input (local stack)', () => {
         fc.pre(!/^[a-z0-9][a-z0-9._-]{0,62}$/.test(name) && !name.startsWith('-'));
         cases++;
         const result = await maas('models', 'describe', name, '--local');
-        expect(result.code).toBe(1);
+        expect(result.code).toBe(2); // a caller's mistake, refused before any store is asked
         expect(result.stderr).toMatch(/^maas: invalid model name .*\n$/s);
         expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
       }),
