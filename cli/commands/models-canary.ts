@@ -17,7 +17,8 @@ export const modelsCanaryCommand = defineCommand({
     name: { type: 'positional', description: 'Model name', required: true },
     version: {
       type: 'positional',
-      description: 'Canary version (not needed with --clear)',
+      description:
+        'Canary version; optional with --clear or --weight 0, which then end the canary only if it is this version',
       required: false,
     },
     weight: {
@@ -47,7 +48,7 @@ export const modelsCanaryCommand = defineCommand({
       if (clearing)
         return reportChange(
           name,
-          await clearCanary(target.deps, input),
+          await clearCanary(target.deps, { ...input, version }),
           args.json,
           'no canary is running',
         );

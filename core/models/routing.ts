@@ -86,11 +86,24 @@ export function checkCanaryWeight(weight: number): number {
   return weight;
 }
 
-/** Ends the canary: all unversioned traffic goes to stable. Returns undefined when there was none. */
-export function clearCanary(deps: RegistryDeps, input: ChangeInput): Promise<Change | undefined> {
-  return applyChange(deps, input, 'clear-canary', undefined, async (head) =>
-    head.canary === undefined ? undefined : { ...head, canary: undefined, canaryWeight: undefined },
-  );
+/**
+ * Ends the canary: all unversioned traffic goes to stable. Returns undefined when there was none. With
+ * `version`, ends it only if that version is the canary: an operator naming one canary must not end
+ * another one without a word.
+ */
+export function clearCanary(
+  deps: RegistryDeps,
+  input: ChangeInput & { version?: number | undefined },
+): Promise<Change | undefined> {
+  return applyChange(deps, input, 'clear-canary', input.version, async (head) => {
+    if (head.canary === undefined) return undefined;
+    if (input.version !== undefined && input.version !== head.canary) {
+      throw new ConflictError(
+        `version ${input.version} is not the canary of '${head.name}' (canary ${head.canary} gets ${head.canaryWeight}%); nothing changed`,
+      );
+    }
+    return { ...head, canary: undefined, canaryWeight: undefined };
+  });
 }
 
 /** Makes the previous stable version stable again and ends any canary. */

@@ -221,6 +221,32 @@ describe('maas models promote/canary/rollback/history (CLI)', () => {
     expect(lines).toHaveLength(6);
   });
 
+  it('refuses to end a canary other than the version named, saying which one runs', async () => {
+    for (const seed of [21, 22, 23]) {
+      const file = await modelFile(`clearing-${seed}.onnx`, largeModel(64, seed));
+      expect((await maas('models', 'push', 'clearing', file, '--local')).code).toBe(0);
+    }
+    await maas('models', 'promote', 'clearing', '1', '--local');
+    await maas('models', 'canary', 'clearing', '2', '--weight', '10', '--local');
+    for (const args of [
+      ['3', '--weight', '0'],
+      ['3', '--clear'],
+    ]) {
+      const result = await maas('models', 'canary', 'clearing', ...args, '--local');
+      expect(result).toMatchObject({
+        code: 1,
+        stderr:
+          "maas: version 3 is not the canary of 'clearing' (canary 2 gets 10%); nothing changed\n",
+      });
+    }
+    expect((await maas('models', 'describe', 'clearing', '--local')).stdout).toMatch(
+      /^serving: +stable 1 \(90%\), canary 2 \(10%\)$/m,
+    );
+    expect((await maas('models', 'canary', 'clearing', '2', '--clear', '--local')).stdout).toBe(
+      'clearing: clear-canary 2 (stable 1, canary 2 at 10% -> stable 1), revision 3\n',
+    );
+  });
+
   it('names the version rollback would go to, skipping retired ones and the current stable', async () => {
     // Prepare: stable 1, 4, 3, then 4 again; 3 retired
     for (const seed of [11, 12, 13, 14]) {

@@ -161,6 +161,22 @@ describe('version routing (core, local emulators)', () => {
     expect(await getHead(store.deps, name)).toMatchObject({ stable: 1, previousStables: [] });
   });
 
+  it('ends a canary only when the version named is the one running', async () => {
+    const name = await model('named-clear', 3);
+    await promote(store.deps, { name, version: 1, ...as('x') });
+    await startCanary(store.deps, { name, version: 2, weight: 10, ...as('x') });
+    const before = await getHead(store.deps, name);
+    await expect(clearCanary(store.deps, { name, version: 3, ...as('x') })).rejects.toThrow(
+      "version 3 is not the canary of 'named-clear' (canary 2 gets 10%); nothing changed",
+    );
+    expect(await getHead(store.deps, name)).toEqual(before);
+    expect(await clearCanary(store.deps, { name, version: 2, ...as('x') })).toMatchObject({
+      action: 'clear-canary',
+      version: 2,
+      to: { stable: 1 },
+    });
+  });
+
   it('refuses a rollback whose only earlier stable left is the current one, changing nothing', async () => {
     // Prepare: 4 was stable before 3, then 4 again; 3 is retired, so only 4 is left behind 4
     const name = await model('nowhere', 4);
