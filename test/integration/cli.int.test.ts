@@ -1,7 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stripVTControlCharacters } from 'node:util';
+import { promisify, stripVTControlCharacters } from 'node:util';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { largeModel } from '../../tools/onnx-models.js';
@@ -9,6 +10,7 @@ import { maas } from '../helpers/cli.js';
 import { ROOT } from '../helpers/processes.js';
 import { type LocalEnv, startLocal } from '../helpers/start-local.js';
 
+const execFileAsync = promisify(execFile);
 const SILERO = join(ROOT, 'node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx');
 
 // One local stack per file: the handlers read their config once per module registry.
@@ -408,4 +410,28 @@ describe('maas keys (CLI against the local stack)', () => {
     expect(result.code).toBe(code);
     expect(result.stderr).toMatch(reason);
   });
+});
+
+describe('npm run maas (the CLI from source)', () => {
+  it('runs the CLI with the arguments after --', async () => {
+    // npm sets npm_execpath for the scripts it runs (jest here); fall back to npm on the PATH.
+    const npm = process.env.npm_execpath;
+    const [command, prefix] = npm === undefined ? ['npm', []] : [process.execPath, [npm]];
+    const args = [
+      ...prefix,
+      'run',
+      '--silent',
+      'maas',
+      '--',
+      'models',
+      'list',
+      '--local',
+      '--json',
+    ];
+    const { stdout } = await execFileAsync(command, args, {
+      cwd: ROOT,
+      env: { ...process.env, MAAS_HOME: local.home },
+    });
+    expect(JSON.parse(stdout)).toContainEqual(expect.objectContaining({ name: 'vad' }));
+  }, 60_000);
 });
