@@ -163,6 +163,22 @@ describe('maas models (CLI against the local stack)', () => {
     expect(result).toMatchObject({ code: 2, stderr: `maas: ${flag} needs a value\n` });
   });
 
+  it.each([
+    [['models', 'bogus'], 'maas: Unknown command bogus (see `maas models --help`)\n'],
+    [['bogus'], 'maas: Unknown command bogus (see `maas --help`)\n'],
+    [
+      ['models'],
+      'maas: `maas models` needs a command: push, list, describe, promote, canary, rollback, history or delete (see `maas models --help`)\n',
+    ],
+    [
+      ['keys', '--local'],
+      'maas: `maas keys` needs a command: create, list or revoke (see `maas keys --help`)\n',
+    ],
+  ])('refuses %j in plain text that points to --help', async (args, stderr) => {
+    // stderr is not a terminal here, so the parser's colour codes must not reach it
+    expect(await maas(...args)).toMatchObject({ code: 2, stdout: '', stderr });
+  });
+
   it('says how to start a local stack when none is running', async () => {
     process.env.MAAS_HOME = join(files, 'empty-home');
     await mkdir(process.env.MAAS_HOME);
@@ -175,10 +191,11 @@ describe('maas models (CLI against the local stack)', () => {
     }
   });
 
-  it('prints help for a subcommand', async () => {
+  it('prints help for a subcommand, in plain text when stdout is not a terminal', async () => {
     const result = await maas('models', 'push', '--help');
     expect(result.code).toBe(0);
-    const text = stripVTControlCharacters(result.stdout);
+    const text = result.stdout;
+    expect(text).toBe(stripVTControlCharacters(text));
     expect(text).toMatch(/USAGE maas models push \[OPTIONS\] <NAME> <FILE>/);
     expect(text).toMatch(/--description=<description>/);
   });
