@@ -63,8 +63,10 @@ export async function endFailingCanaries(
       continue;
     }
     try {
+      // Only the canary judged: one an operator started since is theirs (a conflict, below).
       const change = await clearCanary(deps, {
         name: head.name,
+        version: head.canary,
         by: `alarm:${input.alarmName}`,
         reason: input.reason,
       });

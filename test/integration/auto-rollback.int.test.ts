@@ -88,4 +88,29 @@ describe('automatic rollback of failing canaries (local emulators)', () => {
     expect([...result.kept].sort()).toEqual(['alpha', 'healthy']);
     expect((await getHead(store.deps, 'healthy')).canary).toBe(2);
   });
+
+  it('leaves alone a canary an operator started after it judged the one before', async () => {
+    await withCanary('switched');
+    await pushModel(store.deps, {
+      name: 'switched',
+      bytes: largeModel(64, ++seed),
+      createdBy: 'test',
+    });
+    // Judged on version 2's numbers; meanwhile the operator moves the canary to version 3.
+    const health = async () => {
+      await startCanary(store.deps, { name: 'switched', version: 3, weight: 5, by: 'op' });
+      return new Map([
+        ['switched', { canaryRequests: 200, canaryErrorRate: 0.5, stableErrorRate: 0 }],
+      ]);
+    };
+    const result = await endFailingCanaries(store.deps, {
+      alarmName: 'a',
+      reason: 'r',
+      marginPct: 5,
+      health,
+    });
+    expect(result.ended).not.toContainEqual(expect.objectContaining({ name: 'switched' }));
+    expect(result.kept).toContain('switched');
+    expect(await getHead(store.deps, 'switched')).toMatchObject({ canary: 3, canaryWeight: 5 });
+  });
 });
