@@ -226,6 +226,22 @@ describe('Open Inference Protocol over HTTP (local stack)', () => {
       });
     });
 
+    it('rounds FP16 data to the nearest half, ties to even, in one step', async () => {
+      const res = await post('/v2/models/id-fp16/infer', {
+        inputs: [
+          {
+            name: 'x',
+            datatype: 'FP16',
+            shape: [3],
+            data: [1.0004882812509095, 2049.000000001, 2049],
+          },
+        ],
+      });
+      expect(res.body).toMatchObject({
+        outputs: [{ name: 'y', datatype: 'FP16', shape: [3], data: [1.0009765625, 2050, 2048] }],
+      });
+    });
+
     it('serves an explicit version and says which version ran', async () => {
       const res = await post('/v2/models/demo/versions/1/infer', {
         inputs: [

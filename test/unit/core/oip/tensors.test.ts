@@ -190,6 +190,13 @@ describe('decodeJsonData from a scanned body (parseInferJson)', () => {
     expect(scanned).toEqual({ value: values });
   });
 
+  it('rounds FP16 data to the nearest half once, from the double each number is', () => {
+    // Both lie just above a midpoint between halves; through FP32 they became the midpoint, a tie.
+    const { scanned, parsed } = bothWays('FP16', '[1.0004882812509095,2049.000000001]', 2);
+    expect(scanned).toEqual({ value: Uint16Array.from([0x3c01, 0x6801]) }); // 1.0009765625, 2050
+    expect(parsed).toEqual(scanned);
+  });
+
   it('decodes and refuses exactly as from JS arrays, for every datatype', () => {
     const element = fc.oneof(
       fc.double().map((v) => (Number.isFinite(v) ? JSON.stringify(v) : '1e999')),
