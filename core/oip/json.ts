@@ -23,7 +23,8 @@ export function parseJson(text: string): unknown {
 }
 
 /**
- * Parses an inference request body, as parseJson would parse its text, except that each input's
+ * Parses an inference request body, as parseJson would parse its text, except that the request's
+ * `parameters` keep their numbers as sent (see NumberLiteral) and that each input's
  * `data` made only of numbers (flat, or nested with an array first) comes back as TensorNumbers: the
  * numbers scanned once, without an array of JS values, ready to go straight into a typed array once
  * the input's datatype is known. JSON.parse of a 224x224x3 FP32 image costs several times the model.
@@ -78,6 +79,15 @@ function base64Range(base64: string): (start: number, end: number) => Buffer {
 }
 
 const always = () => true;
+
+/**
+ * A number in a request's `parameters` that no double holds as written: an integer beyond 2^53, or
+ * a value beyond a double's range. Parameters are echoed in the response, so such a number is kept
+ * as its JSON text and written back as it came, a number still, whatever else the body holds.
+ */
+export class NumberLiteral {
+  constructor(readonly text: string) {}
+}
 
 /** `answer`, computed on the first call only. */
 function once(answer: () => boolean): () => boolean {
@@ -140,16 +150,28 @@ export class TensorNumbers {
 
 interface ParserOptions {
   /**
-   * Whether integers beyond 2^53 become bigint (the body mentions INT64). Asked only when such an
-   * integer is met: searching a 3 MB body for the word took longer than a tenth of its scan.
+   * Whether integers beyond 2^53 become bigint (the body mentions INT64), except in the request's
+   * parameters. Asked only when such an integer is met: searching a 3 MB body for the word took
+   * longer than a tenth of its scan.
    */
   readonly bigints: () => boolean;
   /** Inputs' numeric `data` become TensorNumbers (an inference request). */
   readonly tensorData: boolean;
 }
 
-/** Where a value sits in an inference request: only inputs' data arrays are read as tensors. */
-type At = 'other' | 'request' | 'inputs' | 'input' | 'data';
+/**
+ * Where a value sits in an inference request: only inputs' data arrays are read as tensors, and only
+ * the request's parameters (which are echoed) keep numbers as written.
+ */
+type At = 'other' | 'request' | 'parameters' | 'inputs' | 'input' | 'data';
+
+/** Where the value of an object's member `key` sits, the object sitting at `at`. */
+function memberAt(at: At, key: string): At {
+  if (at === 'request')
+    return key === 'inputs' ? 'inputs' : key === 'parameters' ? 'parameters' : 'other';
+  if (at === 'input') return key === 'data' ? 'data' : 'other';
+  return at === 'parameters' ? at : 'other';
+}
 
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 const NEGATIVE_POW10 = Array.from({ length: 23 }, (_, i) => 10 ** -i);
@@ -212,7 +234,8 @@ class JsonParser {
     if (c === 0x7b) return this.object(at);
     if (c === 0x5b) return at === 'data' ? this.tensorData(float32) : this.array(at);
     if (c === 0x22) return this.string();
-    if (c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39)) return this.number();
+    if (c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39))
+      return this.number(at === 'parameters');
     if (this.literal('true')) return true;
     if (this.literal('false')) return false;
     if (this.literal('null')) return null;
@@ -242,12 +265,7 @@ class JsonParser {
       this.skipSpace();
       if (this.bytes[this.pos] !== 0x3a) this.fail("expected ':'");
       this.pos++;
-      const child =
-        at === 'request' && key === 'inputs'
-          ? 'inputs'
-          : at === 'input' && key === 'data'
-            ? 'data'
-            : 'other';
+      const child = memberAt(at, key);
       const value = this.value(child, child === 'data' && out.datatype === 'FP32');
       // A "__proto__" key must stay data, as with JSON.parse; assignment would set the prototype.
       // Only then defineProperty: it turns an object into a slow dictionary.
@@ -268,7 +286,7 @@ class JsonParser {
 
   private array(at: At): unknown[] {
     const out: unknown[] = [];
-    const element = at === 'inputs' ? 'input' : 'other';
+    const element = at === 'inputs' ? 'input' : at === 'parameters' ? 'parameters' : 'other';
     this.pos++;
     this.skipSpace();
     if (this.bytes[this.pos] === 0x5d) {
@@ -508,7 +526,8 @@ class JsonParser {
     return text;
   }
 
-  private number(): number | bigint {
+  /** `asWritten`: in parameters, where a number no double holds stays a NumberLiteral. */
+  private number(asWritten = false): number | bigint | NumberLiteral {
     const b = this.bytes;
     const start = this.pos;
     let c = b[this.pos];
@@ -542,6 +561,12 @@ class JsonParser {
     }
     const literal = b.toString('latin1', start, this.pos);
     const parsed = Number(literal);
+    if (asWritten) {
+      // Not bigint: a parameter's integer is only echoed, and its text needs no BigInt parse and print.
+      return (integer && !Number.isSafeInteger(parsed)) || !Number.isFinite(parsed)
+        ? new NumberLiteral(literal)
+        : parsed;
+    }
     return integer && !Number.isSafeInteger(parsed) && this.options.bigints()
       ? BigInt(literal)
       : parsed;

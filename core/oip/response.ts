@@ -1,3 +1,4 @@
+import { NumberLiteral } from './json.js';
 import { HEADER_LENGTH_HEADER } from './request.js';
 import type { Tensor } from './tensor.js';
 import { encodeBinaryData, encodeJsonData } from './tensors.js';
@@ -37,7 +38,7 @@ export function encodeInferResponse(result: InferResult): EncodedBody {
   const json =
     `{"model_name":${JSON.stringify(result.modelName)},"model_version":"${result.modelVersion}"` +
     (result.id === undefined ? '' : `,"id":${JSON.stringify(result.id)}`) +
-    (parameters === undefined ? '' : `,"parameters":${JSON.stringify(parameters, bigintAsText)}`) +
+    (parameters === undefined ? '' : `,"parameters":${parameterJson(parameters)}`) +
     `,"outputs":[${outputs.join(',')}]}`;
   if (chunks.length === 0) return { body: json, headers: { 'content-type': 'application/json' } };
   const header = Buffer.from(json, 'utf8');
@@ -58,7 +59,16 @@ function withoutBinaryFlags(
   return Object.keys(rest).length === 0 ? undefined : rest;
 }
 
-/** Parameters parsed from an INT64 request may hold bigints, which JSON.stringify refuses. */
-function bigintAsText(_key: string, value: unknown): unknown {
-  return typeof value === 'bigint' ? value.toString() : value;
+/**
+ * A request parameter as the JSON value it was sent as: a NumberLiteral (a number no double holds) as
+ * written, -0 as -0 (JSON.stringify writes 0), a bigint a caller may pass as its digits.
+ */
+function parameterJson(value: unknown): string {
+  if (typeof value === 'number') return Object.is(value, -0) ? '-0' : JSON.stringify(value);
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value);
+  if (value instanceof NumberLiteral) return value.text;
+  if (Array.isArray(value)) return `[${value.map(parameterJson).join(',')}]`;
+  const entries = Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}:${parameterJson(v)}`);
+  return `{${entries.join(',')}}`;
 }

@@ -475,6 +475,21 @@ describe('Open Inference Protocol over HTTP (local stack)', () => {
       expect(malformed.statusCode).toBe(400);
     });
 
+    it('echoes request parameters as sent, whether or not the body holds INT64 data', async () => {
+      const { handler } = await import('../../functions/inference.js');
+      const parameters = '{"seed":9007199254740993,"huge":1e400,"zero":-0,"tag":"x"}';
+      for (const datatype of ['INT64', 'FP32']) {
+        const event = loadFixture<APIGatewayProxyEvent>('events/apigw-rest', 'infer');
+        const name = modelFor(datatype as Datatype);
+        event.path = `/v2/models/${name}/infer`;
+        event.pathParameters = { name };
+        event.body = `{"parameters":${parameters},"inputs":[{"name":"x","datatype":"${datatype}","shape":[1],"data":[7]}]}`;
+        const result = (await handler(event, context)) as APIGatewayProxyResult;
+        expect(result.statusCode).toBe(200);
+        expect(result.body).toContain(`"parameters":${parameters},`);
+      }
+    });
+
     it('decodes a base64 binary body as API Gateway delivers it', async () => {
       const { handler } = await import('../../functions/inference.js');
       const bytes = Float32Array.from([1, 2]);

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { InvalidInputError } from '../../../../core/oip/errors.js';
 import {
+  NumberLiteral,
   parseInferJson,
   parseInferJsonBase64,
   parseInferJsonText,
@@ -309,16 +310,32 @@ describe('parseInferJson', () => {
 
   it('reads integers beyond 2^53 as bigint only in a body that mentions INT64, wherever it does', () => {
     const body = (tail: string) =>
-      `{"inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":[1]}],"parameters":{"seed":9007199254740993}${tail}}`;
+      `{"inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":[1],"parameters":{"seed":9007199254740993}}]${tail}}`;
     for (const parse of [
       (text: string) => parseInferJson(Buffer.from(text)),
       (text: string) => parseInferJsonText(text)?.document,
       (text: string) => parseInferJsonBase64(Buffer.from(text).toString('base64'))?.document,
     ]) {
       const seed = (text: string) =>
-        (parse(text) as { parameters: { seed: unknown } }).parameters.seed;
+        (parse(text) as { inputs: { parameters: { seed: unknown } }[] }).inputs[0]!.parameters.seed;
       expect(seed(body(''))).toBe(9007199254740992); // JSON.parse's double
       expect(seed(body(',"note":"INT64"'))).toBe(9007199254740993n); // the word after the integer
+    }
+  });
+
+  it("keeps the request parameters' numbers that no double holds as written, whatever the body holds", () => {
+    const body = (datatype: string) =>
+      `{"parameters":{"seed":9007199254740993,"n":[1e400,-0,0.5,12]},"inputs":[{"name":"x","datatype":"${datatype}","shape":[1],"data":[1]}]}`;
+    for (const parse of [
+      (text: string) => parseInferJson(Buffer.from(text)),
+      (text: string) => parseInferJsonText(text)?.document,
+    ]) {
+      for (const datatype of ['INT64', 'FP32']) {
+        expect((parse(body(datatype)) as { parameters: unknown }).parameters).toEqual({
+          seed: new NumberLiteral('9007199254740993'),
+          n: [new NumberLiteral('1e400'), -0, 0.5, 12],
+        });
+      }
     }
   });
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
+import { parseInferJson, parseInferJsonText } from '../../../../core/oip/json.js';
 import { encodeInferResponse } from '../../../../core/oip/response.js';
+import type { InferRequest } from '../../../../core/oip/schemas.js';
 
 const y = { name: 'y', datatype: 'FP32' as const, shape: [2], data: Float32Array.from([1.5, -2]) };
 const z = {
@@ -49,5 +51,29 @@ describe('encodeInferResponse', () => {
     ]);
     expect(body.subarray(length).readBigInt64LE(0)).toBe(2n ** 62n);
     expect(body.byteLength).toBe(length + 8);
+  });
+
+  it('echoes request parameters as the JSON values they were sent as, whatever else the body holds', () => {
+    // Integers beyond 2^53, a number beyond a double's range, a negative zero, nested or not.
+    const parameters =
+      '{"seed":9007199254740993,"low":-9223372036854775809,"huge":1e400,"zero":-0,"t":0.5,' +
+      '"list":[18446744073709551616,1.5,"s",true,null],"nested":{"n":123456789012345678901234}}';
+    for (const datatype of ['INT64', 'FP32']) {
+      const body = `{"parameters":${parameters},"inputs":[{"name":"x","datatype":"${datatype}","shape":[1],"data":[1]}]}`;
+      for (const request of [
+        parseInferJson(Buffer.from(body)),
+        parseInferJsonText(body)?.document,
+      ] as InferRequest[]) {
+        const { body: json } = encodeInferResponse({
+          modelName: 'm',
+          modelVersion: 1,
+          id: undefined,
+          parameters: request.parameters,
+          outputs: [],
+          binaryOutputs: new Set(),
+        });
+        expect(json).toContain(`"parameters":${parameters},`);
+      }
+    }
   });
 });
