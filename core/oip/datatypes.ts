@@ -25,7 +25,10 @@ export interface DatatypeInfo {
   /** ONNX's TensorProto.DataType number. */
   readonly onnx: number;
   readonly kind: ValueKind;
-  /** Inclusive range for integer kinds. */
+  /**
+   * Inclusive range for integer kinds; for floats, ± the largest finite value (a JSON number that
+   * rounds beyond it, to ±Infinity, is out of range; one that rounds to it is not).
+   */
   readonly min?: number | bigint;
   readonly max?: number | bigint;
 }
@@ -89,9 +92,33 @@ export const DATATYPES = {
     max: 2n ** 63n - 1n,
   },
   // ONNX Runtime's JS API holds float16 as raw IEEE half bits in a Uint16Array.
-  FP16: { bytes: 2, array: Uint16Array, ort: 'float16', onnx: 10, kind: 'half' },
-  FP32: { bytes: 4, array: Float32Array, ort: 'float32', onnx: 1, kind: 'float' },
-  FP64: { bytes: 8, array: Float64Array, ort: 'float64', onnx: 11, kind: 'float' },
+  FP16: {
+    bytes: 2,
+    array: Uint16Array,
+    ort: 'float16',
+    onnx: 10,
+    kind: 'half',
+    min: -65504,
+    max: 65504,
+  },
+  FP32: {
+    bytes: 4,
+    array: Float32Array,
+    ort: 'float32',
+    onnx: 1,
+    kind: 'float',
+    min: -3.4028234663852886e38,
+    max: 3.4028234663852886e38,
+  },
+  FP64: {
+    bytes: 8,
+    array: Float64Array,
+    ort: 'float64',
+    onnx: 11,
+    kind: 'float',
+    min: -Number.MAX_VALUE,
+    max: Number.MAX_VALUE,
+  },
   // Variable length, so no fixed size; ONNX Runtime holds them as JS strings.
   BYTES: { bytes: undefined, array: undefined, ort: 'string', onnx: 8, kind: 'string' },
 } as const satisfies Record<string, DatatypeInfo>;

@@ -118,6 +118,8 @@ export class TensorNumbers {
   constructor(
     readonly values: Float64Array | Float32Array,
     readonly exact: boolean,
+    /** Some value rounds to ±Infinity as FP32: for an FP32 input, out of range. */
+    readonly beyondFloat32: boolean,
     /** Parses the same JSON text into JS values, as parseJson would have. */
     readonly toArray: () => unknown[],
   ) {}
@@ -126,9 +128,13 @@ export class TensorNumbers {
     return this.values.length;
   }
 
-  /** The numbers rounded to FP32 as JSON.parse's doubles would round, or undefined where that takes the exact parse. */
+  /**
+   * The numbers rounded to FP32 as JSON.parse's doubles would round, or undefined where that takes
+   * the exact parse, or where some value is beyond FP32's range (the fill then names it).
+   */
   toFloat32(): Float32Array | undefined {
     if (this.values instanceof Float32Array) return this.values;
+    if (this.beyondFloat32) return undefined;
     const out = new Float32Array(this.values.length);
     if (this.exact) {
       out.set(this.values); // rounds each double to the nearest float, natively
@@ -176,6 +182,11 @@ function memberAt(at: At, key: string): At {
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 const NEGATIVE_POW10 = Array.from({ length: 23 }, (_, i) => 10 ** -i);
 const TWO_53 = 2 ** 53;
+/**
+ * The smallest magnitude FP32 rounds to Infinity: halfway from its largest value, 2^128 - 2^104, to
+ * 2^128, where the tie goes to 2^128 (the largest value's mantissa is odd).
+ */
+const FP32_INFINITE_FROM = 2 ** 128 - 2 ** 103;
 // Deep enough for any real tensor; deeper data takes the general path, which applies the limit.
 const MAX_TENSOR_DEPTH = 30;
 
@@ -325,18 +336,21 @@ class JsonParser {
     if (scanned === undefined) return undefined;
     const start = this.pos;
     this.pos = scanned.end;
-    return this.tensorNumbers(scanned.values, scanned.exact, start, scanned.end);
+    // Its values are all below 1e38, within FP32's range.
+    return this.tensorNumbers(scanned.values, scanned.exact, false, start, scanned.end);
   }
 
   private tensorNumbers(
     values: Float64Array | Float32Array,
     exact: boolean,
+    beyondFloat32: boolean,
     start: number,
     end: number,
   ) {
     return new TensorNumbers(
       values,
       exact,
+      beyondFloat32,
       () =>
         new JsonParser(this.slice(start, end), {
           ...this.options,
@@ -364,6 +378,7 @@ class JsonParser {
     let values = new Float64Array(Math.max(1024, (b.length - start) >> 3));
     let count = 0;
     let exact = true;
+    let beyondFloat32 = false;
     let depth = 1;
     let pos = start + 1;
     let afterOpen = true; // a ']' may close an empty array here
@@ -458,10 +473,13 @@ class JsonParser {
           if (mantissa >= 1e40) return undefined;
           exact = false;
           number = power >= 0 ? mantissa * POW10[power]! : mantissa * NEGATIVE_POW10[-power]!;
+          // Checked only here and below: the exact case above stays under 2^53 x 1e22, within FP32.
+          if (number >= FP32_INFINITE_FROM) beyondFloat32 = true;
         } else {
           if (mantissa >= 1e40 || power > 300 || power < -300) return undefined;
           exact = false; // 10 ** power adds a few units in the last place more
           number = power >= 0 ? mantissa * 10 ** power : mantissa / 10 ** -power;
+          if (number >= FP32_INFINITE_FROM) beyondFloat32 = true;
         }
         if (count === values.length) {
           const grown = new Float64Array(values.length * 2);
@@ -487,7 +505,7 @@ class JsonParser {
       }
     }
     this.pos = pos;
-    return this.tensorNumbers(values.subarray(0, count), exact, start, pos);
+    return this.tensorNumbers(values.subarray(0, count), exact, beyondFloat32, start, pos);
   }
 
   private string(): string {

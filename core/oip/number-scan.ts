@@ -9,8 +9,10 @@ import { assembleWat, type WebAssemblyMemory, webAssembly } from '../wasm/assemb
  * loops. About twice the speed of the JavaScript scanner on a 224x224x3 FP32 image (docs/benchmarks.md).
  *
  * It accepts only the common case: a flat array of numbers with at most 19 significant digits and a
- * power of ten within 1e-44..1e44, in JSON's grammar. On anything else it gives up, and the caller
+ * power of ten within 1e-44..1e19, in JSON's grammar. On anything else it gives up, and the caller
  * scans the same text the general way, so what is accepted or refused never depends on this path.
+ * Those bounds keep every value below 1e38, which FP32 holds: one beyond FP32's range is refused for
+ * an FP32 input, and the general scanner marks it (TensorNumbers.beyondFloat32), at no cost here.
  *
  * Values are correctly rounded doubles (the very ones JSON.parse gives) whenever the digits fit in
  * 2^53; longer mantissas are rounded twice, within 1e-14 of JSON.parse's value, and marked inexact,
@@ -173,16 +175,13 @@ export const SCANNER_WAT = `
             (br_if $exponent (i32.le_u (i32.sub (local.get $c) (i32.const 48)) (i32.const 9))))
           (local.set $exp (i32.mul (local.get $exp) (local.get $esign)))))
         ;; mantissa x 10^power. Powers of ten up to 1e22 are exact doubles, so with a mantissa within
-        ;; 2^53 and |power| <= 22 this is one correctly rounded operation on exact operands. Powers up
-        ;; to 1e44 take a second step by 1e22, and so a second rounding.
+        ;; 2^53 and |power| <= 22 this is one correctly rounded operation on exact operands. Powers down
+        ;; to 1e-44 take a second step by 1e22, and so a second rounding. Powers only up to 1e19: with
+        ;; under 1e19 for the mantissa, every value stays below 1e38, within FP32's range.
         (local.set $power (i32.sub (local.get $exp) (local.get $scale)))
-        (br_if $giveUp (i32.gt_u (i32.add (local.get $power) (i32.const 44)) (i32.const 88)))
+        (br_if $giveUp (i32.gt_u (i32.add (local.get $power) (i32.const 44)) (i32.const 63)))
         (local.set $approx (i64.gt_u (local.get $m) (i64.const 9007199254740992)))
         (local.set $v (f64.convert_i64_u (local.get $m)))
-        (if (i32.gt_s (local.get $power) (i32.const 22)) (then
-          (local.set $approx (i32.const 1))
-          (local.set $v (f64.mul (local.get $v) (f64.load (i32.const 176))))
-          (local.set $power (i32.sub (local.get $power) (i32.const 22)))))
         (if (i32.lt_s (local.get $power) (i32.const -22)) (then
           (local.set $approx (i32.const 1))
           (local.set $v (f64.div (local.get $v) (f64.load (i32.const 176))))

@@ -83,7 +83,13 @@ function fill(
   const info: DatatypeInfo = DATATYPES[datatype];
   switch (info.kind) {
     case 'float':
-      return fillFloats(new (info.array as Float32ArrayConstructor)(count), flat, where);
+      return fillFloats(
+        new (info.array as Float32ArrayConstructor)(count),
+        flat,
+        info,
+        datatype,
+        where,
+      );
     case 'int':
       return fillInts(
         new (info.array as Int32ArrayConstructor)(count),
@@ -101,7 +107,7 @@ function fill(
         where,
       );
     case 'half':
-      return fillHalves(new Uint16Array(count), flat, where);
+      return fillHalves(new Uint16Array(count), flat, info, datatype, where);
     case 'bool':
       return fillBools(new Uint8Array(count), flat, where);
     case 'string':
@@ -206,7 +212,13 @@ function flatten(data: unknown[], where: string): unknown[] {
 }
 
 function bad(where: string, index: number, value: unknown, expected: string): InvalidInputError {
-  const shown = typeof value === 'bigint' ? value.toString() : JSON.stringify(value)?.slice(0, 40);
+  // JSON has no Infinity: a number that is one was written beyond a double's range.
+  const shown =
+    typeof value === 'bigint'
+      ? value.toString()
+      : typeof value === 'number' && !Number.isFinite(value)
+        ? 'beyond the range of a double'
+        : JSON.stringify(value)?.slice(0, 40);
   return new InvalidInputError(
     `${where}: element ${index} is ${shown ?? typeof value}; expected ${expected}`,
   );
@@ -215,6 +227,8 @@ function bad(where: string, index: number, value: unknown, expected: string): In
 function fillFloats(
   out: Float32Array | Float64Array,
   flat: ArrayLike<unknown>,
+  info: DatatypeInfo,
+  datatype: Datatype,
   where: string,
 ): TensorData {
   for (let i = 0; i < flat.length; i++) {
@@ -222,8 +236,21 @@ function fillFloats(
     if (typeof v === 'number') out[i] = v;
     else if (typeof v === 'bigint') out[i] = Number(v);
     else throw bad(where, i, v, 'a number');
+    // JSON cannot mean ±Infinity: a value that rounded to one was beyond the datatype's range.
+    if (Math.abs(out[i]!) === Number.POSITIVE_INFINITY)
+      throw outOfRange(where, i, v, info, datatype);
   }
   return out;
+}
+
+function outOfRange(
+  where: string,
+  index: number,
+  value: unknown,
+  info: DatatypeInfo,
+  datatype: Datatype,
+): InvalidInputError {
+  return bad(where, index, value, `a number in ${datatype}'s range ${info.min}..${info.max}`);
 }
 
 function fillInts(
@@ -270,11 +297,22 @@ function fillBigInts(
   return out;
 }
 
-function fillHalves(out: Uint16Array, flat: ArrayLike<unknown>, where: string): TensorData {
+function fillHalves(
+  out: Uint16Array,
+  flat: ArrayLike<unknown>,
+  info: DatatypeInfo,
+  datatype: Datatype,
+  where: string,
+): TensorData {
   for (let i = 0; i < flat.length; i++) {
     const v = flat[i];
-    if (typeof v !== 'number') throw bad(where, i, v, 'a number');
-    out[i] = toHalfBits(v);
+    // A bigint (an integer beyond 2^53 in a body with INT64 data) is far beyond any half, as its double.
+    const bits =
+      typeof v === 'number' ? toHalfBits(v) : typeof v === 'bigint' ? toHalfBits(Number(v)) : -1;
+    if (bits < 0) throw bad(where, i, v, 'a number');
+    // JSON cannot mean ±Infinity: a value that rounded to one was beyond FP16's range.
+    if ((bits & 0x7fff) === 0x7c00) throw outOfRange(where, i, v, info, datatype);
+    out[i] = bits;
   }
   return out;
 }

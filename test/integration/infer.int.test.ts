@@ -242,6 +242,25 @@ describe('Open Inference Protocol over HTTP (local stack)', () => {
       });
     });
 
+    it('refuses JSON floats beyond their datatype, and takes those that round to its largest', async () => {
+      const fp16 = await post('/v2/models/id-fp16/infer', {
+        inputs: [{ name: 'x', datatype: 'FP16', shape: [2], data: [65504, 70000] }],
+      });
+      expect(fp16).toMatchObject({
+        status: 400,
+        body: {
+          error: "input 'x': element 1 is 70000; expected a number in FP16's range -65504..65504",
+        },
+      });
+      const fp32 = await post('/v2/models/id-fp32/infer', {
+        inputs: [{ name: 'x', datatype: 'FP32', shape: [2], data: [3.4028235e38, -3.4028235e38] }],
+      });
+      expect(fp32).toMatchObject({
+        status: 200,
+        body: { outputs: [{ data: [3.4028234663852886e38, -3.4028234663852886e38] }] },
+      });
+    });
+
     it('serves an explicit version and says which version ran', async () => {
       const res = await post('/v2/models/demo/versions/1/infer', {
         inputs: [
@@ -342,6 +361,12 @@ describe('Open Inference Protocol over HTTP (local stack)', () => {
         { inputs: [demoInputs[0], { ...demoInputs[1], shape: [3], data: [1, 2, 3] }] },
         400,
         /model 'demo' rejected the input/,
+      ],
+      [
+        "a float beyond its datatype's range, as integers are",
+        { inputs: [{ ...demoInputs[0], data: [1, 1e39] }, demoInputs[1]] },
+        400,
+        /^input 'a': element 1 is 1e\+39; expected a number in FP32's range -3\.4028234663852886e\+38\.\.3\.4028234663852886e\+38$/,
       ],
       [
         'a shape over the limit',

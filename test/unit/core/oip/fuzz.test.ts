@@ -120,6 +120,40 @@ describe('inference request decoder under generated input', () => {
     );
   });
 
+  it('refuses numbers beyond each float datatype, and takes those that round to its largest', () => {
+    // Halfway from the largest value to the next power of two rounds away, to ±Infinity.
+    const beyond = { FP16: 65520, FP32: 2 ** 128 - 2 ** 103, FP64: undefined };
+    fc.assert(
+      fc.property(
+        fc.constantFrom('FP16', 'FP32', 'FP64' as const),
+        fc.boolean(),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.boolean(),
+        (datatype, negative, fraction, outside) => {
+          const max = DATATYPES[datatype].max;
+          const from = beyond[datatype];
+          // Outside: from the midpoint up (for FP64, written beyond a double). Inside: up to it.
+          const magnitude = outside
+            ? from === undefined
+              ? `${2 + 7 * fraction}e308`
+              : String(from * (1 + fraction))
+            : String(from === undefined ? max * fraction : max + (from - max) * fraction * 0.999);
+          const value = negative ? `-${magnitude}` : magnitude;
+          const body = `{"inputs":[{"name":"in_${datatype}","datatype":"${datatype}","shape":[2],"data":[1,${value}]}]}`;
+          // The other inputs are missing: only whether this one's value was refused matters here.
+          let message = '';
+          try {
+            decodeInferRequest(parseInferBody(text(body), undefined), SIGNATURE, LIMITS);
+          } catch (error) {
+            message = (error as Error).message;
+          }
+          expect(message.includes('element 1 is')).toBe(outside);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
   it('refuses duplicated input names', () => {
     fc.assert(
       fc.property(

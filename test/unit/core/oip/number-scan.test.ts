@@ -114,18 +114,18 @@ describe('the WebAssembly number scanner', () => {
     );
   });
 
-  it('marks values beyond 1e22 approximate, rounded twice', () => {
-    const scanned = scan('[1.5e30, -2e-30]');
+  it('marks values below 1e-22 approximate, rounded twice', () => {
+    const scanned = scan('[1.5e-25, -2e-30]');
     expect(scanned?.exact).toBe(false);
-    expect(Math.abs(scanned!.values[0]! - 1.5e30)).toBeLessThanOrEqual(1.5e30 * 1e-15);
+    expect(Math.abs(scanned!.values[0]! - 1.5e-25)).toBeLessThanOrEqual(1.5e-25 * 1e-15);
     expect(Math.abs(scanned!.values[1]! + 2e-30)).toBeLessThanOrEqual(2e-30 * 1e-15);
   });
 
   it('is exact for short mantissas, including -0 and exponents', () => {
-    const scanned = scan('[0, -0, 1.5, -2e-3, 1E2, 12345678901234, 0.1, 7e+22, 1e-22]');
+    const scanned = scan('[0, -0, 1.5, -2e-3, 1E2, 12345678901234, 0.1, 7e+19, 1e-22]');
     expect(scanned?.exact).toBe(true);
     expect(Array.from(scanned!.values)).toEqual([
-      0, -0, 1.5, -0.002, 100, 12345678901234, 0.1, 7e22, 1e-22,
+      0, -0, 1.5, -0.002, 100, 12345678901234, 0.1, 7e19, 1e-22,
     ]);
   });
 
@@ -142,11 +142,23 @@ describe('the WebAssembly number scanner', () => {
     ['strings', '["1"]'],
     ['literals', '[true]'],
     ['more than 19 digits', '[0.12345678901234567890]'],
-    ['a power beyond 1e44', '[1e45]'],
+    ['a power beyond 1e19', '[1e20]'],
     ['a power below 1e-44', '[1.5e-44]'],
+    ['a value FP32 cannot hold', '[1, 3.4028235677973366e38]'],
+    ['a negative value FP32 cannot hold', '[-1e39, 1]'],
     ['an unclosed array', '[1, 2'],
   ])('gives up on %s, for the general scanner to decide', (_, array) => {
     expect(scan(array)).toBeUndefined();
+    expect(scan(array, true)).toBeUndefined();
+  });
+
+  it("takes powers of ten only up to 1e19, so that every value it gives lies within FP32's range", () => {
+    // Beyond it, the general scanner marks what FP32 cannot hold, for an FP32 input to refuse.
+    const largest = '[9999999999999999999e19, -9999999999999999999e19]';
+    const expected = (JSON.parse(largest) as number[]).map(Math.fround);
+    expect(expected.every(Number.isFinite)).toBe(true);
+    expect(Array.from(scan(largest, true)!.values)).toEqual(expected);
+    expect(scan('[1e20]', true)).toBeUndefined();
   });
 
   it('scans more values than one call holds, in order', () => {
@@ -234,7 +246,7 @@ describe('the number scanner on two threads', () => {
   it('says a value was rounded twice when only the half the helper took has one', async () => {
     await helperReady();
     const values = large(100_000, (i) => i / 4);
-    const text = JSON.stringify([...values, 1.5e30]);
+    const text = JSON.stringify([...values, 1.5e-30]);
     expect(scan(text)?.exact).toBe(false);
     expect(scan(JSON.stringify(values))?.exact).toBe(true);
   });

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { DATATYPE_NAMES, type Datatype } from '../../../../core/oip/datatypes.js';
 import { InvalidInputError } from '../../../../core/oip/errors.js';
 import { fromHalfBits } from '../../../../core/oip/fp16.js';
-import { parseInferJson, parseJson } from '../../../../core/oip/json.js';
+import { parseInferJson, parseInferJsonText, parseJson } from '../../../../core/oip/json.js';
 import type { RequestInput } from '../../../../core/oip/schemas.js';
 import {
   decodeBinaryData,
@@ -195,6 +195,99 @@ describe('decodeJsonData from a scanned body (parseInferJson)', () => {
     const { scanned, parsed } = bothWays('FP16', '[1.0004882812509095,2049.000000001]', 2);
     expect(scanned).toEqual({ value: Uint16Array.from([0x3c01, 0x6801]) }); // 1.0009765625, 2050
     expect(parsed).toEqual(scanned);
+  });
+
+  describe('floats beyond their datatype', () => {
+    const FP32_RANGE = "FP32's range -3.4028234663852886e+38..3.4028234663852886e+38";
+    const FP64_RANGE = "FP64's range -1.7976931348623157e+308..1.7976931348623157e+308";
+
+    /** Decodes `data` with the input's datatype after it, where the scanner cannot know it yet. */
+    const datatypeLast = (datatype: Datatype, data: string, count: number) => {
+      const text = `{"inputs":[{"name":"x","shape":[${count}],"data":${data},"datatype":"${datatype}"}]}`;
+      const parsed = (parseInferJson(Buffer.from(text)) as { inputs: RequestInput[] }).inputs[0]!;
+      return decodeJsonData(parsed, datatype, count);
+    };
+
+    it.each([
+      ['FP32', '1e39', `element 1 is 1e+39; expected a number in ${FP32_RANGE}`],
+      [
+        'FP32',
+        '-3.4028235677973366e38',
+        `element 1 is -3.4028235677973366e+38; expected a number in ${FP32_RANGE}`,
+      ],
+      [
+        'FP32',
+        '1e999',
+        `element 1 is beyond the range of a double; expected a number in ${FP32_RANGE}`,
+      ],
+      ['FP16', '70000', "element 1 is 70000; expected a number in FP16's range -65504..65504"],
+      ['FP16', '-65520', "element 1 is -65520; expected a number in FP16's range -65504..65504"],
+      [
+        'FP16',
+        '100000000000000000000000',
+        "element 1 is 1e+23; expected a number in FP16's range -65504..65504",
+      ],
+      [
+        'FP64',
+        '1e999',
+        `element 1 is beyond the range of a double; expected a number in ${FP64_RANGE}`,
+      ],
+      [
+        'FP64',
+        '-1.8e308',
+        `element 1 is beyond the range of a double; expected a number in ${FP64_RANGE}`,
+      ],
+    ] as [Datatype, string, string][])(
+      'refuses %s value %s, naming the input, the element and the range',
+      (datatype, value, message) => {
+        const error = { error: `input 'x': ${message}` };
+        for (const data of [`[0.5,${value},2]`, `[[0.5],[${value}],[2]]`]) {
+          const { scanned, parsed } = bothWays(datatype, data, 3);
+          expect(scanned).toEqual(error);
+          expect(parsed).toEqual(error);
+          expect(() => datatypeLast(datatype, data, 3)).toThrow(error.error);
+        }
+        expect(() => decodeJsonData(input(datatype, [0.5, Number(value), 2]), datatype, 3)).toThrow(
+          error.error,
+        );
+      },
+    );
+
+    it('refuses one such value at the end of a large FP32 tensor, however it is scanned', () => {
+      const values = Array.from({ length: 30_000 }, (_, i) => Math.fround(Math.sin(i)));
+      const text = `{"inputs":[{"name":"x","datatype":"FP32","shape":[30001],"data":[${values.join(',')},1e39]}]}`;
+      const message = `input 'x': element 30000 is 1e+39; expected a number in ${FP32_RANGE}`;
+      for (const request of [
+        parseInferJson(Buffer.from(text)),
+        parseInferJsonText(text)?.document,
+      ]) {
+        const parsed = (request as { inputs: RequestInput[] }).inputs[0]!;
+        expect(() => decodeJsonData(parsed, 'FP32', 30_001)).toThrow(message);
+      }
+    });
+
+    it.each([
+      ['FP32', '3.4028235e38', Float32Array.of(3.4028234663852886e38)],
+      ['FP32', '-3.4028235677973362e38', Float32Array.of(-3.4028234663852886e38)],
+      ['FP16', '65519.99', Uint16Array.of(0x7bff)],
+      ['FP16', '-65504', Uint16Array.of(0xfbff)],
+      ['FP64', '1.7976931348623158e308', Float64Array.of(Number.MAX_VALUE)],
+    ] as [Datatype, string, unknown][])(
+      'accepts %s value %s, which rounds to the largest finite one',
+      (datatype, value, expected) => {
+        const { scanned, parsed } = bothWays(datatype, `[${value}]`, 1);
+        expect(scanned).toEqual({ value: expected });
+        expect(parsed).toEqual({ value: expected });
+        expect(datatypeLast(datatype, `[${value}]`, 1)).toEqual(expected);
+      },
+    );
+
+    it('takes binary data bit for bit, Infinity included', () => {
+      const bytes = new Uint8Array(Float32Array.of(Number.POSITIVE_INFINITY).buffer);
+      expect(decodeBinaryData(input('FP32', [0]), 'FP32', 1, bytes)).toEqual(
+        Float32Array.of(Number.POSITIVE_INFINITY),
+      );
+    });
   });
 
   it('decodes and refuses exactly as from JS arrays, for every datatype', () => {
