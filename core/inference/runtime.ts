@@ -1,10 +1,14 @@
 // The only module that loads onnxruntime-node: on Lambda it comes from the layer, so everything
 // else stays bundleable and testable without it.
+
+import { join } from 'node:path';
 import type * as ort from 'onnxruntime-node';
+import { clip, quote } from '../models/names.js';
 import type { Signature, TensorSpec } from '../models/schemas.js';
 import { DATATYPES, datatypeOfOrt } from '../oip/datatypes.js';
 import { InvalidModelError } from '../oip/errors.js';
 import type { Tensor, TensorData } from '../oip/tensor.js';
+import { externalTensor } from './external-data.js';
 import { requireLayerModule } from './layer-modules.js';
 import { servingSessionOptions } from './session-options.js';
 
@@ -60,14 +64,40 @@ export async function inspectModel(bytes: Uint8Array): Promise<Signature> {
   }
 }
 
+/**
+ * Where onnxruntime would look for tensor data kept outside a model opened from bytes: a path under
+ * a file, which no directory can ever be, so no file is ever found there. externalTensor refuses such
+ * models first, with a clearer message; this holds should a tensor ever slip past it.
+ */
+const NO_EXTERNAL_DATA = join(process.execPath, 'no-external-data');
+
 async function createSession(
   bytes: Uint8Array,
   options: ort.InferenceSession.SessionOptions,
 ): Promise<ort.InferenceSession> {
+  const external = externalTensor(bytes);
+  if (external !== undefined) {
+    throw new InvalidModelError(
+      `tensor '${clip(external.tensor)}' keeps its data in a separate file (${quote(external.location)}), ` +
+        'and maas serves a model from its own bytes alone: save it with every tensor inside ' +
+        '(in Python, onnx.save_model(model, path, save_as_external_data=False))',
+    );
+  }
+  const extra = options.extra as { session?: Record<string, unknown> } | undefined;
   try {
     // Fatal only: onnxruntime's own log lines go to stderr unstructured; every error still surfaces
     // as an exception, which maas logs and answers with.
-    return await InferenceSession.create(bytes, { logSeverityLevel: 4, ...options });
+    return await InferenceSession.create(bytes, {
+      logSeverityLevel: 4,
+      ...options,
+      extra: {
+        ...extra,
+        session: {
+          ...extra?.session,
+          model_external_initializers_file_folder_path: NO_EXTERNAL_DATA,
+        },
+      },
+    });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new InvalidModelError(`not a loadable ONNX model: ${reason}`);

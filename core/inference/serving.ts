@@ -127,9 +127,12 @@ function loadModel(
     try {
       return await allocator.opening(() => open(bytes));
     } catch (error) {
-      throw new UnavailableError(`${what} cannot be loaded: ${(error as Error).message}`, {
-        cause: error,
-      });
+      // Its push opened the same bytes, so this is the runtime here, not the request: the client
+      // hears that much, and onnxruntime's own words (paths, source lines) go to the log as the cause.
+      throw new UnavailableError(
+        `${what} cannot be loaded: onnxruntime could not open it here (the cause is in the function's log)`,
+        { cause: error },
+      );
     }
   };
 }

@@ -77,6 +77,20 @@ describe('model loading when the store misbehaves', () => {
     await expect(deps.sessions.warm(version)).rejects.toThrow(/are not the 11 bytes recorded/);
   });
 
+  it("keeps onnxruntime's own words for the log: the client hears the model cannot be opened", async () => {
+    // 'model bytes' hash as recorded, but are no model: onnxruntime's message names its sources.
+    const { deps, s3 } = serving();
+    mockClient(s3)
+      .on(GetObjectCommand)
+      .resolves({ Body: body(bytes) } as never);
+    const refused = await deps.sessions.warm(version).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(UnavailableError);
+    expect((refused as Error).message).toBe(
+      "model 'm' version 1 cannot be loaded: onnxruntime could not open it here (the cause is in the function's log)",
+    );
+    expect(((refused as Error).cause as Error).message).toMatch(/^not a loadable ONNX model: /);
+  });
+
   it('answers 503 when DynamoDB throttles the registry read', async () => {
     const { deps, ddb } = serving();
     const throttled = Object.assign(new Error('Rate exceeded'), {
