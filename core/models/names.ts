@@ -29,6 +29,10 @@ export function parseVersion(version: string | number): number {
 
 /** Quotes untrusted text for an error message: shortened, with control characters made visible. */
 export function quote(text: string, max = 80): string {
-  const cut = text.length > max ? `${text.slice(0, max)}…` : text;
-  return JSON.stringify(cut);
+  return JSON.stringify(clip(text, max));
+}
+
+/** `text` cut to `max` characters, '…' marking a cut: what a client sent, bounded in an answer or a log. */
+export function clip(text: string, max = 80): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }

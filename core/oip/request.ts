@@ -1,3 +1,4 @@
+import { clip } from '../models/names.js';
 import type { Signature } from '../models/schemas.js';
 import { InvalidInputError } from './errors.js';
 import { parseInferJson, parseInferJsonBase64, parseInferJsonText } from './json.js';
@@ -89,7 +90,7 @@ export function decodeInferRequest(
     const spec = signature.inputs.find((s) => s.name === input.name);
     if (spec === undefined) {
       throw new InvalidInputError(
-        `unknown input '${input.name}'; the model's inputs are ${names(signature.inputs)}`,
+        `unknown input '${clip(input.name)}'; the model's inputs are ${names(signature.inputs)}`,
       );
     }
     if (seen.has(input.name))
@@ -165,7 +166,7 @@ function selectOutputs(
   for (const output of request.outputs) {
     if (!known.has(output.name)) {
       throw new InvalidInputError(
-        `unknown output '${output.name}'; the model's outputs are ${names(signature.outputs)}`,
+        `unknown output '${clip(output.name)}'; the model's outputs are ${names(signature.outputs)}`,
       );
     }
     if (outputs.includes(output.name))

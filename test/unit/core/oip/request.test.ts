@@ -97,6 +97,17 @@ describe('decodeInferRequest', () => {
       { inputs: [x, n, { ...n, name: 'extra' }] },
       /unknown input 'extra'; the model's inputs are 'x', 'n'/,
     ],
+    [
+      // What the client made up comes back cut short: one request cannot make a megabyte answer or log line.
+      'an unknown input with a very long name',
+      { inputs: [x, n, { ...n, name: 'q'.repeat(100_000) }] },
+      /^unknown input 'q{80}…'; the model's inputs are 'x', 'n'$/,
+    ],
+    [
+      'an unknown output with a very long name',
+      { inputs: [x, n], outputs: [{ name: 'q'.repeat(100_000) }] },
+      /^unknown output 'q{80}…'; the model's outputs are/,
+    ],
     ['a duplicated input', { inputs: [x, n, x] }, /input 'x' appears more than once/],
     ['a missing input', { inputs: [x] }, /missing input 'n'/],
     [
