@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { authenticate, createKey } from '../core/auth/api-keys.js';
 import { createClients } from '../core/clients.js';
 import { loadConfig } from '../core/config.js';
@@ -45,6 +45,8 @@ const LOCAL_KEY = 'local';
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const paths = homePaths(options.home);
+  // Its owner's only: it holds the key to every model and the models' bytes.
+  await mkdir(options.home, { recursive: true, mode: 0o700 });
   const emulators = await startEmulators({ dataDir: paths.data, persist: options.persist ?? true });
   try {
     const env = { ...localEnv(emulators), ...options.env };

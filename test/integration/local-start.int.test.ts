@@ -41,6 +41,7 @@ describe('npm start (local/main.ts)', () => {
     expect(running!.output()).toContain(`${first}/v2/models/demo/infer`);
     expect((await ready(first)).status).toBe(200);
     expect((await stat(join(home, 'api-key'))).mode & 0o777).toBe(0o600);
+    expect((await stat(home)).mode & 0o777).toBe(0o700); // the models' bytes are in there too
     const state = JSON.parse(await readFile(join(home, 'local.json'), 'utf8'));
     expect(state).toMatchObject({ url: first, pid: running!.child.pid });
     const pushed = await maas(
