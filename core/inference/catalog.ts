@@ -39,6 +39,8 @@ interface Cached {
   entry: Promise<ModelEntry | undefined>;
   /** The last successful read, kept to serve while the registry is unreachable. */
   good?: { readonly entry: ModelEntry | undefined };
+  /** The read before this one's, while this one is in flight: a refresh that outlasts the TTL still has it. */
+  readonly fallback: { readonly entry: ModelEntry | undefined } | undefined;
 }
 
 /**
@@ -134,8 +136,10 @@ export class ModelCatalog {
     const now = (this.#options.now ?? Date.now)();
     const cached = this.#cache.get(name);
     if (cached !== undefined && now - cached.at < this.#options.ttlMs) return cached.entry;
-    const previous = cached?.good;
-    const slot: Cached = { at: now, entry: this.#read(name) };
+    // A failing read can take longer than the TTL (the SDK's timeouts and retries): the slot it left
+    // in flight hands its fallback on, so a refresh after it still has the last good records.
+    const previous = cached?.good ?? cached?.fallback;
+    const slot: Cached = { at: now, entry: this.#read(name), fallback: previous };
     slot.entry = slot.entry.then(
       (entry) => {
         slot.good = { entry };

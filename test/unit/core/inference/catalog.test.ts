@@ -105,6 +105,36 @@ describe('ModelCatalog', () => {
     expect(stale).toEqual(['m']);
   });
 
+  it('keeps the last known records when a failing read outlasts the TTL', async () => {
+    let now = 0;
+    let down = false;
+    const head = { name: 'm', lastVersion: 1, createdAt: 't' };
+    const pending: (() => void)[] = [];
+    const send = jest.fn(async (command: { constructor: { name: string } }) => {
+      // Down: each read hangs until the test lets it fail, as the SDK's timeouts would.
+      if (down)
+        await new Promise<void>((_, reject) =>
+          pending.push(() =>
+            reject(Object.assign(new Error('timed out'), { name: 'TimeoutError' })),
+          ),
+        );
+      return command.constructor.name === 'GetCommand' ? { Item: head } : { Items: [record(1)] };
+    });
+    const catalog = new ModelCatalog(
+      { ddb: { send } as unknown as DynamoDBDocumentClient, modelsTable: 't' },
+      { ttlMs: 1000, now: () => now },
+    );
+    expect((await catalog.resolve('m')).version).toBe(1);
+    down = true;
+    now = 5000;
+    const first = catalog.resolve('m'); // a refresh, still failing
+    now = 7000; // past the TTL of that refresh: another starts
+    const second = catalog.resolve('m');
+    for (const fail of pending.splice(0)) fail();
+    await expect(first).resolves.toMatchObject({ version: 1 });
+    await expect(second).resolves.toMatchObject({ version: 1 });
+  });
+
   it('turns a registry failure into a 503 and does not cache it', async () => {
     const send = jest
       .fn<() => Promise<unknown>>()
