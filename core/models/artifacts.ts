@@ -69,7 +69,7 @@ export async function writeModelBytes(
   const etags: string[] = new Array(partCount);
   let done = 0;
   try {
-    await forEachParallel(partCount, PARALLEL_PARTS, async (index) => {
+    await forEachParallel(partCount, PARALLEL_PARTS, async (index, signal) => {
       const part = bytes.subarray(index * PART_SIZE, Math.min(total, (index + 1) * PART_SIZE));
       const md5 = md5Of(part);
       const out = await deps.s3.send(
@@ -82,6 +82,7 @@ export async function writeModelBytes(
           ContentMD5: md5.base64,
           ContentLength: part.byteLength,
         }),
+        { abortSignal: signal },
       );
       checkEtag(out.ETag, out.ServerSideEncryption, md5.hex, `${key} part ${index + 1}`);
       etags[index] = out.ETag as string;
@@ -128,7 +129,7 @@ export async function readModelBytes(
   const hash = createHash('sha256');
   const arrived: boolean[] = new Array(ranges).fill(false);
   let hashed = 0;
-  await forEachParallel(ranges, PARALLEL_RANGES, async (index) => {
+  await forEachParallel(ranges, PARALLEL_RANGES, async (index, signal) => {
     const [start, end] = bounds(index);
     const out = await deps.s3.send(
       new GetObjectCommand({
@@ -136,6 +137,7 @@ export async function readModelBytes(
         Key: key,
         ...(ranges > 1 ? { Range: `bytes=${start}-${end - 1}` } : {}),
       }),
+      { abortSignal: signal },
     );
     const filled = await streamInto(out.Body as AsyncIterable<Uint8Array>, buffer, start, end);
     if (filled !== end) {
@@ -210,14 +212,29 @@ function checkEtag(
 }
 
 /** Runs `task(0..count-1)` with at most `limit` in flight; the first failure rejects. */
+/**
+ * Runs task(0..count-1), `limit` at a time. The first failure stops it: no task starts after it, the
+ * ones running are told through the signal (their requests aborted), and it returns, throwing that
+ * failure, once they have all stopped, so nothing still writes into the caller's buffer afterwards.
+ */
 async function forEachParallel(
   count: number,
   limit: number,
-  task: (index: number) => Promise<void>,
+  task: (index: number, signal: AbortSignal) => Promise<void>,
 ): Promise<void> {
+  const stop = new AbortController();
   let next = 0;
+  let failure: { error: unknown } | undefined;
   const worker = async (): Promise<void> => {
-    while (next < count) await task(next++);
+    while (failure === undefined && next < count) {
+      try {
+        await task(next++, stop.signal);
+      } catch (error) {
+        failure ??= { error };
+        stop.abort();
+      }
+    }
   };
   await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
+  if (failure !== undefined) throw failure.error;
 }
