@@ -117,6 +117,13 @@ function loadModel(
       );
     } catch (error) {
       if (error instanceof OipError) throw error;
+      // Gone, not down: an operator's fix, which a push of the same file makes (push.ts restores it).
+      if ((error as Error).name === 'NoSuchKey') {
+        throw new UnavailableError(
+          `${what} cannot be loaded: its stored bytes are missing; pushing the same file again restores them`,
+          { cause: error },
+        );
+      }
       throw new UnavailableError(
         `${what} cannot be loaded: model store unavailable (${(error as Error).name})`,
         {

@@ -243,7 +243,9 @@ export function observeCache(event: CacheEvent): void {
 
 function byteLength(body: string | null | undefined, base64: boolean | undefined): number {
   if (body === null || body === undefined) return 0;
-  return base64 ? Math.floor((body.length * 3) / 4) : Buffer.byteLength(body, 'utf8');
+  if (!base64) return Buffer.byteLength(body, 'utf8');
+  const padding = body.endsWith('==') ? 2 : body.endsWith('=') ? 1 : 0;
+  return Math.floor((body.length * 3) / 4) - padding;
 }
 
 function errorMessage(response: APIGatewayProxyResult | null | undefined): string | undefined {

@@ -153,6 +153,14 @@ describe('the request log line', () => {
     expect(line).toMatchObject({ level: 'INFO', status: 200, bytes_out: 0, Requests: 1 });
   });
 
+  it('counts the bytes a base64 body carries, its padding left out', async () => {
+    for (const bytes of [1, 2, 3, 4]) {
+      const body = Buffer.alloc(bytes).toString('base64');
+      const text = await lineOf('INFO', () => ({ statusCode: 200, body, isBase64Encoded: true }));
+      expect(JSON.parse(text)).toMatchObject({ bytes_out: bytes, BytesOut: bytes });
+    }
+  });
+
   it('still carries the metrics when the log level hides the line', async () => {
     const text = await lineOf('ERROR', refused);
     const line = JSON.parse(text) as Record<string, unknown>;

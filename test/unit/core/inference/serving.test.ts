@@ -52,6 +52,18 @@ describe('model loading when the store misbehaves', () => {
     );
   });
 
+  it('answers 503 saying the bytes are missing, and how to restore them, when S3 has none', async () => {
+    const { deps, s3 } = serving();
+    mockClient(s3)
+      .on(GetObjectCommand)
+      .rejects(
+        Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey' }),
+      );
+    await expect(deps.sessions.warm(version)).rejects.toThrow(
+      "model 'm' version 1 cannot be loaded: its stored bytes are missing; pushing the same file again restores them",
+    );
+  });
+
   it('refuses bytes that do not hash to the recorded sha256 (503, never served)', async () => {
     const { deps, s3 } = serving();
     mockClient(s3)
