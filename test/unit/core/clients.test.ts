@@ -1,5 +1,4 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createClients } from '../../../core/clients.js';
