@@ -37,6 +37,8 @@ export interface Child {
 const BASE_ENV = {
   // maas supports Node 20 locally on purpose (Lambda runs 22); the SDK's reminder is noise here.
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  // As maas runs onnxruntime (core/inference/runtime.ts): the raw references load it directly.
+  ORT_DISABLE_TELEMETRY: '1',
 };
 
 export function spawnChild(entry: string, args: readonly string[], options: ChildOptions): Child {

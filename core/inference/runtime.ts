@@ -12,6 +12,10 @@ import { externalTensor } from './external-data.js';
 import { requireLayerModule } from './layer-modules.js';
 import { servingSessionOptions } from './session-options.js';
 
+// onnxruntime-node keeps telemetry of its own unless told not to, before it loads: a file per
+// process in /tmp (mat-debug-<pid>.log, never removed), a device id and a database in the home
+// directory. None of it is maas's to collect or to leave behind; an operator may still set it.
+process.env.ORT_DISABLE_TELEMETRY ??= '1';
 const { InferenceSession, Tensor: OrtTensor } = requireLayerModule(
   'onnxruntime-node',
 ) as typeof ort;
