@@ -22,7 +22,11 @@ export function createClients(config: Config): Clients {
     // throwOnRequestTimeout the SDK only warns when the time is up, and a store that accepted the
     // connection but never answers holds the call (and a model's load, which every request for the
     // model then joins) for good.
-    requestHandler: { connectionTimeout: 2_000, requestTimeout: 20_000, throwOnRequestTimeout: true },
+    requestHandler: {
+      connectionTimeout: 2_000,
+      requestTimeout: 20_000,
+      throwOnRequestTimeout: true,
+    },
     // s3rver only understands path-style URLs; AWS accepts them too.
     forcePathStyle: true,
     // The SDK's default flexible checksums make s3rver store streamed uploads corrupted. Integrity is
@@ -35,7 +39,11 @@ export function createClients(config: Config): Clients {
   });
   const dynamodb = new DynamoDBClient({
     region: config.region,
-    requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
+    requestHandler: {
+      connectionTimeout: 2_000,
+      requestTimeout: 5_000,
+      throwOnRequestTimeout: true,
+    },
     ...(config.dynamodbEndpoint === undefined
       ? {}
       : { endpoint: config.dynamodbEndpoint, credentials: LOCAL_CREDENTIALS }),
