@@ -44,15 +44,21 @@ Try it:
 
 Ctrl-C stops it; your models stay in ${home}.`);
 
-let stopping = false;
+// A Ctrl-C reaches this process twice, from the terminal and forwarded by npm, within milliseconds:
+// only a signal well after the first one means "stop now".
+const REPEAT_MS = 1_000;
+let stoppingSince: number | undefined;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    if (stopping) {
+    if (stoppingSince !== undefined) {
+      if (Date.now() - stoppingSince < REPEAT_MS) return;
       console.error('maas: stopping now, without waiting');
       process.exit(1);
     }
-    stopping = true;
-    console.log(`\nmaas: ${signal}: finishing in-flight requests and flushing data…`);
+    stoppingSince = Date.now();
+    console.log(
+      `\nmaas: ${signal}: finishing in-flight requests and flushing data… (again to stop at once)`,
+    );
     stack
       .stop()
       .then(() => clearLocalState(home))

@@ -1,10 +1,12 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { exited, runTs, type Started, spawnTs, waitForOutput } from '../helpers/processes.js';
+import { exited, ROOT, runTs, type Started, spawnTs, waitForOutput } from '../helpers/processes.js';
 
-// `npm start` is `tsx local/main.ts`; running the entry point directly skips npm's own start-up.
+// `npm start` runs local/main.ts with tsx's loader; running the entry point directly skips npm's own
+// start-up, except where npm's handling of signals is the point.
 describe('npm start (local/main.ts)', () => {
   let home: string;
   let running: Started | undefined;
@@ -14,6 +16,14 @@ describe('npm start (local/main.ts)', () => {
   });
   afterAll(async () => {
     running?.child.kill('SIGKILL');
+    // A server npm started runs in npm's process group: it goes too, should a test have failed.
+    if (running?.child.pid !== undefined) {
+      try {
+        process.kill(-running.child.pid, 'SIGKILL');
+      } catch {
+        // no such group: it was not started in one
+      }
+    }
     await rm(home, { recursive: true, force: true });
   });
 
@@ -67,6 +77,35 @@ describe('npm start (local/main.ts)', () => {
     const names = (JSON.parse(list.output) as { name: string }[]).map((m) => m.name);
     expect(names).toEqual(['demo', 'second']);
     expect(await stop()).toBe(0);
+  }, 120_000);
+
+  it('stops cleanly through npm: Ctrl-C (the group gets SIGINT, npm passes it on), and SIGTERM to npm', async () => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      // Its own process group, as a terminal's foreground job has.
+      const child = spawn('npm', ['start', '--silent'], {
+        cwd: ROOT,
+        env: { ...process.env, MAAS_HOME: home, PORT: '0' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      });
+      let text = '';
+      for (const stream of [child.stdout, child.stderr])
+        stream?.on('data', (chunk: Buffer) => {
+          text += chunk.toString();
+        });
+      running = { child, output: () => text };
+      await waitForOutput(running, /Ctrl-C stops it/);
+      const pid = child.pid as number;
+      if (signal === 'SIGINT')
+        process.kill(-pid, 'SIGINT'); // what Ctrl-C does
+      else process.kill(pid, 'SIGTERM'); // npm's own process only
+      await exited(child);
+      // The server finished, not npm alone: it said so, and left no state claiming it still runs.
+      await waitForOutput(running, /maas: stopped/, 10_000);
+      expect(text).not.toContain('stopping now, without waiting');
+      await expect(stat(join(home, 'local.json'))).rejects.toThrow();
+      running = undefined;
+    }
   }, 120_000);
 
   it('refuses a second start from the same MAAS_HOME while one is running', async () => {
