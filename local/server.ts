@@ -46,7 +46,7 @@ export async function startServer(options: ServerOptions): Promise<LocalServer> 
   const authCache = new Map<string, { at: number; context: Record<string, string> }>();
   const inFlight = new Set<Promise<void>>();
 
-  const server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     const done = serve(req, res, options, authCache)
       .catch((error: unknown) => {
         // The handler maps every error itself; reaching here is a bug in this server, so say so plainly.
@@ -55,6 +55,16 @@ export async function startServer(options: ServerOptions): Promise<LocalServer> 
       })
       .finally(() => inFlight.delete(done));
     inFlight.add(done);
+  };
+  const server = createServer(handle);
+  // A client that asks before sending (curl does, for bodies over 1 MB) is refused a body it declares
+  // over the limit before it sends one.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > options.maxBodyBytes)
+      return refuseTooLarge(req, res, declared, options.maxBodyBytes);
+    res.writeContinue();
+    handle(req, res);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -68,7 +78,8 @@ export async function startServer(options: ServerOptions): Promise<LocalServer> 
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      await Promise.all(inFlight);
+      // Requests still arriving on open connections join in meanwhile: wait for those too.
+      while (inFlight.size > 0) await Promise.all(inFlight);
       server.closeAllConnections(); // keep-alive sockets would otherwise hold close() open
       await closed;
     },
@@ -208,6 +219,9 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
   });
 }
 
+/** How much of a refused body is read and dropped before the connection is cut instead. */
+const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
+
 function refuseTooLarge(
   req: IncomingMessage,
   res: ServerResponse,
@@ -215,10 +229,17 @@ function refuseTooLarge(
   limit: number,
 ): void {
   const what = size === undefined ? 'request body' : `request body of ${size} bytes`;
-  // The unread rest of the body makes the connection unusable: answer, then close it.
-  res.setHeader('connection', 'close');
   send(res, 413, { error: `${what} is over the ${limit}-byte limit` });
-  res.on('finish', () => req.destroy());
+  // The client is most likely still sending. Closing now would make the kernel answer the rest with
+  // a reset, and most clients then lose the 413 they were sent: read the rest and drop it, within a
+  // bound (API Gateway itself takes 10 MB), then the connection goes on as ever.
+  let drained = 0;
+  req.removeAllListeners('data');
+  req.on('data', (chunk: Buffer) => {
+    drained += chunk.byteLength;
+    if (drained > DRAIN_LIMIT_BYTES) req.destroy();
+  });
+  req.resume();
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

@@ -1,3 +1,5 @@
+import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { type LocalServer, startServer } from '../../../local/server.js';
@@ -44,6 +46,78 @@ describe('local server: request to API Gateway event', () => {
       pathParameters: { name: 'm' },
       queryStringParameters: { a: '1?b=2', c: '3' },
     });
+  });
+
+  /** A POST of `chunks` bodies of 64 KiB, written as the socket takes them; the answer or the error. */
+  const upload = (chunks: number, headers: Record<string, string | number>) =>
+    new Promise<{ status?: number; body?: string; error?: string }>((resolve) => {
+      const req = httpRequest(`${server.url}/v2/models/m/infer`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer secret', ...headers },
+      });
+      req.on('response', (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => {
+          body += chunk.toString();
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', (error) => resolve({ error: error.message }));
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      let left = chunks;
+      const write = () => {
+        while (left > 0) {
+          left--;
+          if (!req.write(chunk)) return void req.once('drain', write);
+        }
+        req.end();
+      };
+      if (headers.expect === undefined) write();
+      else req.on('continue', write);
+    });
+
+  /**
+   * A client that reads nothing until it has sent its whole body, as a busy uploader does: what it
+   * finally reads, or the error instead. A reset from the server throws away whatever answer was
+   * waiting unread.
+   */
+  const sendThenRead = (bodyBytes: number) =>
+    new Promise<string>((resolve) => {
+      const socket = connect(server.port, '127.0.0.1');
+      socket.pause();
+      let answer = '';
+      socket.on('error', (error) => resolve(`error: ${error.message}`));
+      socket.on('data', (chunk: Buffer) => {
+        answer += chunk.toString();
+        if (answer.includes('}')) resolve(answer.split('\r\n')[0] as string);
+      });
+      socket.on('connect', () => {
+        socket.write(
+          `POST /v2/models/m/infer HTTP/1.1\r\nhost: x\r\nauthorization: Bearer secret\r\ncontent-length: ${bodyBytes}\r\n\r\n`,
+        );
+        socket.end(Buffer.alloc(bodyBytes, 0x20), () => setTimeout(() => socket.resume(), 100));
+      });
+    });
+
+  it('does not reset a client that is still sending when it refuses its body', async () => {
+    expect(await sendThenRead(8 * 1024 * 1024)).toBe('HTTP/1.1 413 Payload Too Large');
+  });
+
+  it('answers an oversized body with its 413 while the client is still sending it', async () => {
+    const refused = { error: 'request body is over the 1024-byte limit' };
+    // Chunked (no length to judge by): refused once the limit is passed, the rest read and dropped.
+    for (let round = 0; round < 5; round++) {
+      const answer = await upload(160, {}); // 10 MiB
+      expect(answer).toEqual({ status: 413, body: JSON.stringify(refused) });
+    }
+    // A declared length, sent whole: the same answer, with the length named.
+    const declared = await upload(16, { 'content-length': 16 * 64 * 1024 });
+    expect(JSON.parse(declared.body ?? '{}')).toEqual({
+      error: 'request body of 1048576 bytes is over the 1024-byte limit',
+    });
+    // Asked first (Expect: 100-continue): refused before any of it is sent.
+    const asked = await upload(16, { 'content-length': 16 * 64 * 1024, expect: '100-continue' });
+    expect(asked.status).toBe(413);
   });
 
   it('gives no query parameters when there is no query', async () => {
