@@ -10,7 +10,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 if (process.stdout.isTTY) process.env.POWERTOOLS_DEV ??= 'true';
 
 const home = maasHome();
-const port = Number(process.env.PORT ?? 8080);
+const port = Number(process.env.PORT || 8080); // an empty PORT is no PORT
 if (!Number.isInteger(port) || port < 0 || port > 65535)
   fail(`PORT must be a port number (0 picks a free one), not '${process.env.PORT}'`);
 
