@@ -25,6 +25,7 @@ export const homePaths = (home: string) => ({
   data: join(home, 'data'),
   state: join(home, 'local.json'),
   apiKey: join(home, 'api-key'),
+  lock: join(home, 'lock'),
 });
 
 export async function writeLocalState(home: string, state: LocalState): Promise<void> {
@@ -53,6 +54,36 @@ export async function readLocalState(home: string): Promise<LocalState | undefin
 export async function writeSecret(path: string, secret: string): Promise<void> {
   await writeFile(path, `${secret}\n`, { mode: 0o600 });
   await chmod(path, 0o600); // the mode above is ignored when the file already existed
+}
+
+/**
+ * Claims the home for this process: a file created only if it does not exist, holding the pid, so
+ * that of two starts at once exactly one goes on (local.json is written only once the stack is up).
+ * Returns the pid of a live process that holds it instead; a claim left by a process that died is
+ * taken over.
+ */
+export async function claimHome(home: string): Promise<{ heldBy?: number }> {
+  await mkdir(home, { recursive: true, mode: 0o700 });
+  const path = homePaths(home).lock;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await writeFile(path, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      return {};
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+    if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) return { heldBy: pid };
+    await rm(path, { force: true }); // its process is gone
+  }
+  throw new Error(`cannot claim ${path}: other processes keep taking it`);
+}
+
+/** Gives the home up, if this process holds it. */
+export async function releaseHome(home: string): Promise<void> {
+  const path = homePaths(home).lock;
+  const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+  if (pid === process.pid) await rm(path, { force: true });
 }
 
 function isAlive(pid: number): boolean {

@@ -1,6 +1,13 @@
 // `npm start`: the whole maas on this machine. See README.md, "Quick start".
 import { relative } from 'node:path';
-import { clearLocalState, homePaths, maasHome, readLocalState } from './home.js';
+import {
+  claimHome,
+  clearLocalState,
+  homePaths,
+  maasHome,
+  readLocalState,
+  releaseHome,
+} from './home.js';
 import { DEMO_MODEL, startLocalStack } from './stack.js';
 
 // maas supports Node 20 locally on purpose (Lambda runs 22); the SDK's reminder is noise here.
@@ -14,9 +21,15 @@ const port = Number(process.env.PORT || 8080); // an empty PORT is no PORT
 if (!Number.isInteger(port) || port < 0 || port > 65535)
   fail(`PORT must be a port number (0 picks a free one), not '${process.env.PORT}'`);
 
-const running = await readLocalState(home);
-if (running !== undefined)
-  fail(`maas is already running from ${home} at ${running.url} (pid ${running.pid})`);
+const claim = await claimHome(home);
+if (claim.heldBy !== undefined) {
+  const running = await readLocalState(home);
+  fail(
+    running === undefined
+      ? `maas is already starting from ${home} (pid ${claim.heldBy})`
+      : `maas is already running from ${home} at ${running.url} (pid ${running.pid})`,
+  );
+}
 
 const stack = await startLocalStack({ home, port, demo: true }).catch(
   (error: NodeJS.ErrnoException) => {
@@ -62,6 +75,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     stack
       .stop()
       .then(() => clearLocalState(home))
+      .then(() => releaseHome(home))
       .then(
         () => {
           console.log('maas: stopped');

@@ -108,6 +108,20 @@ describe('npm start (local/main.ts)', () => {
     }
   }, 120_000);
 
+  it('lets exactly one of two starts at once go on, and refuses the other plainly', async () => {
+    const both = [1, 2].map(() => spawnTs('local/main.ts', [], { MAAS_HOME: home, PORT: '0' }));
+    const outcome = await Promise.race(
+      both.map(async (started, i) => ({ i, code: await exited(started.child) })),
+    );
+    const winner = both[1 - outcome.i] as Started;
+    running = winner;
+    expect(outcome.code).toBe(1);
+    expect(both[outcome.i]?.output()).toMatch(/^maas: maas is already (starting|running) from /);
+    await waitForOutput(winner, /Ctrl-C stops it/);
+    expect(await stop()).toBe(0);
+    await expect(stat(join(home, 'lock'))).rejects.toThrow(); // given up on the way out
+  }, 120_000);
+
   it('refuses a second start from the same MAAS_HOME while one is running', async () => {
     await start();
     const second = await runTs('local/main.ts', [], { MAAS_HOME: home, PORT: '0' });
