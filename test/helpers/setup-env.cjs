@@ -1,5 +1,3 @@
 // Handlers log every refused request at INFO; in test output that drowns the results. Errors still show.
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-// Tests load onnxruntime-node directly too: without this, each test process leaves a file in /tmp.
-process.env.ORT_DISABLE_TELEMETRY ??= '1';
