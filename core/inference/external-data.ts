@@ -50,6 +50,10 @@ export function externalTensor(model: Uint8Array): ExternalTensor | undefined {
   }
 }
 
+// One synchronous walk at a time: the cursor is shared, and no object is made per field (a model like
+// Silero has thousands of them; an object each cost most of the walk).
+let pos = 0;
+
 function walk(
   bytes: Uint8Array,
   start: number,
@@ -58,62 +62,74 @@ function walk(
 ): ExternalTensor | undefined {
   if (kind === 'tensor') return tensorAt(bytes, start, end);
   const children: Record<number, Kind> = CHILDREN[kind];
-  const reader = new Reader(bytes, start, end);
-  while (reader.more()) {
-    const { field, wire } = reader.key();
+  pos = start;
+  while (pos < end) {
+    const key = varint(bytes, end);
+    const wire = key % 8;
     if (wire !== LENGTH_DELIMITED) {
-      reader.skip(wire);
+      skip(bytes, end, wire);
       continue;
     }
-    const length = reader.varint();
-    const at = reader.take(length);
-    const child = children[field];
+    const length = varint(bytes, end);
+    const at = take(end, length);
+    const child = children[Math.floor(key / 8)];
     if (child === undefined) continue;
     const found = walk(bytes, at, at + length, child);
     if (found !== undefined) return found;
+    pos = at + length;
   }
   return undefined;
 }
 
 function tensorAt(bytes: Uint8Array, start: number, end: number): ExternalTensor | undefined {
-  const reader = new Reader(bytes, start, end);
-  let name = '';
-  let external = false;
+  // Where the name and the location are, decoded only for a tensor that is external.
+  let name = -1;
+  let nameEnd = -1;
   let location = '';
-  while (reader.more()) {
-    const { field, wire } = reader.key();
+  let external = false;
+  pos = start;
+  while (pos < end) {
+    const key = varint(bytes, end);
+    const field = Math.floor(key / 8);
+    const wire = key % 8;
     if (field === DATA_LOCATION && wire === VARINT) {
-      if (reader.varint() === EXTERNAL) external = true;
+      if (varint(bytes, end) === EXTERNAL) external = true;
     } else if (wire === LENGTH_DELIMITED) {
-      const length = reader.varint();
-      const at = reader.take(length);
-      if (field === TENSOR_NAME) name = text(bytes, at, at + length);
-      else if (field === EXTERNAL_DATA) {
+      const length = varint(bytes, end);
+      const at = take(end, length);
+      if (field === TENSOR_NAME) {
+        name = at;
+        nameEnd = at + length;
+      } else if (field === EXTERNAL_DATA) {
         external = true;
-        const entry = entryAt(bytes, at, at + length);
-        if (entry.key === 'location') location = entry.value;
+        location = locationIn(bytes, at, at + length) ?? location;
+        pos = at + length;
       }
-    } else reader.skip(wire);
+    } else skip(bytes, end, wire);
   }
-  return external ? { tensor: name, location } : undefined;
+  if (!external) return undefined;
+  return { tensor: name < 0 ? '' : text(bytes, name, nameEnd), location };
 }
 
-function entryAt(bytes: Uint8Array, start: number, end: number): { key: string; value: string } {
-  const reader = new Reader(bytes, start, end);
+/** The value of a StringStringEntryProto (key 1, value 2) whose key is 'location'. */
+function locationIn(bytes: Uint8Array, start: number, end: number): string | undefined {
   let key = '';
   let value = '';
-  while (reader.more()) {
-    const { field, wire } = reader.key();
+  pos = start;
+  while (pos < end) {
+    const tag = varint(bytes, end);
+    const wire = tag % 8;
     if (wire !== LENGTH_DELIMITED) {
-      reader.skip(wire);
+      skip(bytes, end, wire);
       continue;
     }
-    const length = reader.varint();
-    const at = reader.take(length);
+    const length = varint(bytes, end);
+    const at = take(end, length);
+    const field = Math.floor(tag / 8);
     if (field === 1) key = text(bytes, at, at + length);
     else if (field === 2) value = text(bytes, at, at + length);
   }
-  return { key, value };
+  return key === 'location' ? value : undefined;
 }
 
 function text(bytes: Uint8Array, start: number, end: number): string {
@@ -125,54 +141,34 @@ const FIXED64 = 1;
 const LENGTH_DELIMITED = 2;
 const FIXED32 = 5;
 
-/** Protobuf's wire format over part of a buffer; anything malformed throws. */
-class Reader {
-  #pos: number;
-  readonly #bytes: Uint8Array;
-  readonly #end: number;
+// Protobuf's wire format at the cursor, within `end`; anything malformed throws.
 
-  constructor(bytes: Uint8Array, start: number, end: number) {
-    this.#bytes = bytes;
-    this.#pos = start;
-    this.#end = end;
+/** A varint as a number: exact up to 2^53, which every length and field number here is. */
+function varint(bytes: Uint8Array, end: number): number {
+  let value = 0;
+  let scale = 1;
+  for (let i = 0; i < 10; i++) {
+    if (pos >= end) throw new Error('truncated varint');
+    const byte = bytes[pos++] as number;
+    value += (byte & 0x7f) * scale;
+    if (byte < 0x80) return value;
+    scale *= 128;
   }
+  throw new Error('varint too long');
+}
 
-  more(): boolean {
-    return this.#pos < this.#end;
-  }
+/** Steps over `length` bytes; returns where they start. */
+function take(end: number, length: number): number {
+  const at = pos;
+  if (length > end - at) throw new Error('truncated field');
+  pos = at + length;
+  return at;
+}
 
-  key(): { field: number; wire: number } {
-    const key = this.varint();
-    return { field: Math.floor(key / 8), wire: key % 8 };
-  }
-
-  /** A varint as a number: exact up to 2^53, which every length and field number here is. */
-  varint(): number {
-    let value = 0;
-    let scale = 1;
-    for (let i = 0; i < 10; i++) {
-      if (this.#pos >= this.#end) throw new Error('truncated varint');
-      const byte = this.#bytes[this.#pos++] as number;
-      value += (byte & 0x7f) * scale;
-      if (byte < 0x80) return value;
-      scale *= 128;
-    }
-    throw new Error('varint too long');
-  }
-
-  /** Steps over `length` bytes; returns where they start. */
-  take(length: number): number {
-    const at = this.#pos;
-    if (length > this.#end - at) throw new Error('truncated field');
-    this.#pos = at + length;
-    return at;
-  }
-
-  skip(wire: number): void {
-    if (wire === VARINT) this.varint();
-    else if (wire === FIXED64) this.take(8);
-    else if (wire === FIXED32) this.take(4);
-    else if (wire === LENGTH_DELIMITED) this.take(this.varint());
-    else throw new Error(`wire type ${wire}`); // groups: not in ONNX
-  }
+function skip(bytes: Uint8Array, end: number, wire: number): void {
+  if (wire === VARINT) varint(bytes, end);
+  else if (wire === FIXED64) take(end, 8);
+  else if (wire === FIXED32) take(end, 4);
+  else if (wire === LENGTH_DELIMITED) take(end, varint(bytes, end));
+  else throw new Error(`wire type ${wire}`); // groups: not in ONNX
 }

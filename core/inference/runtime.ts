@@ -59,6 +59,16 @@ export async function createRunner(bytes: Uint8Array, options: RuntimeOptions): 
 
 /** Reads a model's signature without keeping it loaded; refuses bytes onnxruntime cannot load. */
 export async function inspectModel(bytes: Uint8Array): Promise<Signature> {
+  // At push, with words for the operator; at load, NO_EXTERNAL_DATA refuses such a model (pushed before
+  // this check) without a walk of the model on every cold start (20 ms of Silero's, interpreted).
+  const external = externalTensor(bytes);
+  if (external !== undefined) {
+    throw new InvalidModelError(
+      `tensor '${clip(external.tensor)}' keeps its data in a separate file (${quote(external.location)}), ` +
+        'and maas serves a model from its own bytes alone: save it with every tensor inside ' +
+        '(in Python, onnx.save_model(model, path, save_as_external_data=False))',
+    );
+  }
   // Optimisation would only slow the check down: the session is thrown away.
   const session = await createSession(bytes, { graphOptimizationLevel: 'disabled' });
   try {
@@ -69,9 +79,9 @@ export async function inspectModel(bytes: Uint8Array): Promise<Signature> {
 }
 
 /**
- * Where onnxruntime would look for tensor data kept outside a model opened from bytes: a path under
- * a file, which no directory can ever be, so no file is ever found there. externalTensor refuses such
- * models first, with a clearer message; this holds should a tensor ever slip past it.
+ * Where onnxruntime would look for tensor data kept outside a model opened from bytes (by default, the
+ * working directory): a path under a file, which no directory can ever be, so no such file is ever
+ * found and the model is refused. inspectModel refuses one at push first, with clearer words.
  */
 const NO_EXTERNAL_DATA = join(process.execPath, 'no-external-data');
 
@@ -79,14 +89,6 @@ async function createSession(
   bytes: Uint8Array,
   options: ort.InferenceSession.SessionOptions,
 ): Promise<ort.InferenceSession> {
-  const external = externalTensor(bytes);
-  if (external !== undefined) {
-    throw new InvalidModelError(
-      `tensor '${clip(external.tensor)}' keeps its data in a separate file (${quote(external.location)}), ` +
-        'and maas serves a model from its own bytes alone: save it with every tensor inside ' +
-        '(in Python, onnx.save_model(model, path, save_as_external_data=False))',
-    );
-  }
   const extra = options.extra as { session?: Record<string, unknown> } | undefined;
   try {
     // Fatal only: onnxruntime's own log lines go to stderr unstructured; every error still surfaces
