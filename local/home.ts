@@ -1,5 +1,6 @@
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 /** What `npm start` publishes about the running local stack, for `maas --local` and scripts. */
@@ -16,9 +17,16 @@ export const LocalStateSchema = z.object({
 });
 export type LocalState = z.infer<typeof LocalStateSchema>;
 
-/** `$MAAS_HOME`, or `./.maas`: where the local stack keeps its data between runs. */
+/** The checkout maas runs from: `npm start` runs there, whatever folder it was typed in. */
+const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * `$MAAS_HOME`, or `.maas` in the project: where the local stack keeps its data between runs. In the
+ * project, not the current folder, so that `npx maas ... --local` from any folder of it finds the
+ * stack `npm start` runs.
+ */
 export function maasHome(env: Readonly<Record<string, string | undefined>> = process.env): string {
-  return resolve(env.MAAS_HOME ?? '.maas');
+  return env.MAAS_HOME ? resolve(env.MAAS_HOME) : join(PROJECT_ROOT, '.maas');
 }
 
 export const homePaths = (home: string) => ({
