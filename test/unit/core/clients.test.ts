@@ -1,27 +1,17 @@
-import { createServer, type Server, type Socket } from 'node:net';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createClients } from '../../../core/clients.js';
 import { loadConfig } from '../../../core/config.js';
+import { type SilentStore, startSilentStore } from '../../helpers/silent-store.js';
 
 // A store that accepts connections and never answers: the SDK must give up, or a model's load (which
 // every request for the model joins) waits for good.
 describe('the SDK clients against a store that never answers', () => {
-  let store: Server;
-  const sockets = new Set<Socket>();
-  let endpoint = '';
+  let store: SilentStore;
   beforeAll(async () => {
-    store = createServer((socket) => {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-    });
-    await new Promise<void>((resolve) => store.listen(0, '127.0.0.1', resolve));
-    endpoint = `http://127.0.0.1:${(store.address() as { port: number }).port}`;
+    store = await startSilentStore();
   });
-  afterAll(async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise((resolve) => store.close(resolve));
-  });
+  afterAll(() => store.close());
 
   it('gives up on a DynamoDB call after its request timeout', async () => {
     const previous = process.env.AWS_MAX_ATTEMPTS;
@@ -31,8 +21,8 @@ describe('the SDK clients against a store that never answers', () => {
         loadConfig({
           MAAS_MODEL_BUCKET: 'b',
           MAAS_MODELS_TABLE: 't',
-          MAAS_DYNAMODB_ENDPOINT: endpoint,
-          MAAS_S3_ENDPOINT: endpoint,
+          MAAS_DYNAMODB_ENDPOINT: store.endpoint,
+          MAAS_S3_ENDPOINT: store.endpoint,
         }),
       );
       const started = Date.now();

@@ -1,4 +1,3 @@
-import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type {
   APIGatewayAuthorizerResult,
@@ -9,6 +8,7 @@ import { ENV } from '../../../core/config.js';
 import { METRIC } from '../../../core/metrics.js';
 import { context } from '../../helpers/context.js';
 import { captureOutput, jsonLines } from '../../helpers/output.js';
+import { type SilentStore, startSilentStore } from '../../helpers/silent-store.js';
 
 type Handler = (
   event: APIGatewayTokenAuthorizerEvent,
@@ -27,30 +27,19 @@ const WELL_FORMED = 'Bearer maas.web.c2VjcmV0';
 // The authorizer alarm reads AuthorizerFailures, because Lambda's Errors count refused keys as well.
 describe('authorizer: refusals and failures counted apart', () => {
   let handler: Handler;
-  let store: Server; // accepts connections and never answers (a store that hangs), or hangs up
-  let hangUp = false;
-  const sockets = new Set<Socket>();
+  let store: SilentStore;
   beforeAll(async () => {
-    store = createServer((socket) => {
-      if (hangUp) return void socket.destroy();
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-    });
-    await new Promise<void>((resolve) => store.listen(0, '127.0.0.1', resolve));
-    const { port } = store.address() as { port: number };
+    store = await startSilentStore();
     Object.assign(process.env, {
       [ENV.keysTable]: 'keys',
-      [ENV.dynamodbEndpoint]: `http://127.0.0.1:${port}`,
+      [ENV.dynamodbEndpoint]: store.endpoint,
       AWS_MAX_ATTEMPTS: '1',
     });
     ({ handler } = (await import('../../../functions/authorizer.js')) as unknown as {
       handler: Handler;
     });
   });
-  afterAll(async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise((resolve) => store.close(resolve));
-  });
+  afterAll(() => store.close());
 
   const metricsIn = (output: string) => jsonLines(output).filter((line) => line._aws !== undefined);
 
@@ -65,12 +54,12 @@ describe('authorizer: refusals and failures counted apart', () => {
   });
 
   it('counts a key it could not check as a failure, with the cause logged', async () => {
-    hangUp = true;
+    store.hangUp = true;
     let thrown: unknown;
     const output = await captureOutput(async () => {
       thrown = await handler(event(WELL_FORMED), context).catch((error: unknown) => error);
     });
-    hangUp = false;
+    store.hangUp = false;
     expect((thrown as Error).message).not.toBe('Unauthorized');
     expect(metricsIn(output)).toEqual([expect.objectContaining({ [METRIC.authFailures]: 1 })]);
     expect(output).not.toContain(METRIC.authRefusals);

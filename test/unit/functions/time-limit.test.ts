@@ -1,4 +1,3 @@
-import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { ENV } from '../../../core/config.js';
@@ -6,36 +5,28 @@ import { TIME_LIMIT_MARGIN_MS } from '../../../functions/shared/middleware.js';
 import { context } from '../../helpers/context.js';
 import { loadFixture } from '../../helpers/load-fixture.js';
 import { captureOutput, jsonLines } from '../../helpers/output.js';
+import { type SilentStore, startSilentStore } from '../../helpers/silent-store.js';
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 // In Lambda the context has getRemainingTimeInMillis, so middy arms its timer on every request.
 describe('inference handler at the time limit (a store that accepts and never answers)', () => {
   let handler: Handler;
-  let store: Server;
-  const sockets = new Set<Socket>();
+  let store: SilentStore;
   beforeAll(async () => {
-    store = createServer((socket) => {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-    });
-    await new Promise<void>((resolve) => store.listen(0, '127.0.0.1', resolve));
-    const { port } = store.address() as { port: number };
+    store = await startSilentStore();
     Object.assign(process.env, {
       [ENV.modelBucket]: 'models',
       [ENV.modelsTable]: 'models',
-      [ENV.s3Endpoint]: `http://127.0.0.1:${port}`,
-      [ENV.dynamodbEndpoint]: `http://127.0.0.1:${port}`,
+      [ENV.s3Endpoint]: store.endpoint,
+      [ENV.dynamodbEndpoint]: store.endpoint,
       AWS_MAX_ATTEMPTS: '1',
     });
     ({ handler } = (await import('../../../functions/inference.js')) as unknown as {
       handler: Handler;
     });
   });
-  afterAll(async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise((resolve) => store.close(resolve));
-  });
+  afterAll(() => store.close());
 
   it('answers 504 in the protocol shape before Lambda would end it, and logs the request as one', async () => {
     const limitMs = 600;
