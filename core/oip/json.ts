@@ -45,13 +45,15 @@ export function parseInferJson(bytes: Uint8Array): unknown {
  */
 export function parseInferJsonText(text: string): { readonly document: unknown } | undefined {
   const loaded = loadAsciiText(text);
-  if (loaded === undefined) return undefined;
-  const { bytes, document } = loaded;
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const options = { bigints: once(() => text.includes('INT64')), tensorData: true };
   // Later copies come from the text: ASCII, one byte per character.
-  const copy = (start: number, end: number) => Buffer.from(text.slice(start, end), 'latin1');
-  return { document: parseInfer(new JsonParser(buffer, options, { copy, document })) };
+  return (
+    loaded &&
+    parseLoaded(
+      loaded,
+      () => text.includes('INT64'),
+      (start, end) => Buffer.from(text.slice(start, end), 'latin1'),
+    )
+  );
 }
 
 /**
@@ -60,13 +62,18 @@ export function parseInferJsonText(text: string): { readonly document: unknown }
  */
 export function parseInferJsonBase64(base64: string): { readonly document: unknown } | undefined {
   const loaded = loadBase64(base64);
-  if (loaded === undefined) return undefined;
-  const { bytes, document } = loaded;
+  return loaded && parseLoaded(loaded, () => loaded.bytes.includes('INT64'), base64Range(base64));
+}
+
+/** A document in the scanner's memory, parsed; `copy` gives its bytes again once the memory moves on. */
+function parseLoaded(
+  { bytes, document }: { readonly bytes: Uint8Array; readonly document: LoadedDocument },
+  mentionsInt64: () => boolean,
+  copy: (start: number, end: number) => Buffer,
+): { readonly document: unknown } {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const options = { bigints: once(() => buffer.includes('INT64')), tensorData: true };
-  return {
-    document: parseInfer(new JsonParser(buffer, options, { copy: base64Range(base64), document })),
-  };
+  const options = { bigints: once(mentionsInt64), tensorData: true };
+  return { document: parseInfer(new JsonParser(buffer, options, { copy, document })) };
 }
 
 /** Bytes start to end of what `base64` decodes to, decoding only the groups of four that hold them. */
