@@ -13,6 +13,9 @@ export interface Bundles {
   readonly handler: string;
   readonly coldMaas: string;
   readonly coldRaw: string;
+  readonly coldFloor: string;
+  /** The AWS SDK clients and maas's model reader, which coldFloor imports and times. */
+  readonly floorStore: string;
   readonly memoryMaas: string;
   readonly memoryRaw: string;
   remove(): Promise<void>;
@@ -51,6 +54,8 @@ export async function buildBundles(): Promise<Bundles> {
       inference: join(ROOT, 'functions', 'inference.ts'),
       'cold-maas': join(ROOT, 'bench', 'children', 'cold-maas.ts'),
       'cold-raw': join(ROOT, 'bench', 'children', 'cold-raw.ts'),
+      'cold-floor': join(ROOT, 'bench', 'children', 'cold-floor.ts'),
+      'floor-store': join(ROOT, 'bench', 'children', 'floor-store.ts'),
       'memory-maas': join(ROOT, 'bench', 'children', 'memory-maas.ts'),
       'memory-raw': join(ROOT, 'bench', 'children', 'memory-raw.ts'),
     },
@@ -64,6 +69,8 @@ export async function buildBundles(): Promise<Bundles> {
     handler: file('inference'),
     coldMaas: file('cold-maas'),
     coldRaw: file('cold-raw'),
+    coldFloor: file('cold-floor'),
+    floorStore: file('floor-store'),
     memoryMaas: file('memory-maas'),
     memoryRaw: file('memory-raw'),
     remove,
