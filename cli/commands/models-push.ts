@@ -40,7 +40,7 @@ export const modelsPushCommand = defineCommand({
         result.created
           ? `pushed ${version.name} version ${version.version} (${formatBytes(version.size)}, sha256 ${sha})`
           : result.restored
-            ? `${version.name} version ${version.version} has these bytes (sha256 ${sha}), but they were missing from storage: stored them again`
+            ? `${version.name} version ${version.version} has these bytes (sha256 ${sha}), but the stored copy was missing or damaged: stored them again`
             : `${version.name} version ${version.version} already has these bytes (sha256 ${sha}); nothing pushed`,
       );
     });

@@ -192,6 +192,27 @@ export async function isStored(
   }
 }
 
+/**
+ * Whether the object holds exactly these bytes, read back and hashed as serving reads them. An object
+ * changed after its push (overwritten, or damaged at rest) counts as not stored, so that pushing the
+ * original file again repairs it.
+ */
+export async function holdsBytes(
+  deps: ArtifactDeps,
+  key: string,
+  size: number,
+  sha256: string,
+): Promise<boolean> {
+  if (!(await isStored(deps, key, size, sha256))) return false;
+  try {
+    await readModelBytes(deps, key, size, sha256);
+    return true;
+  } catch (error) {
+    if (error instanceof IntegrityError || (error as Error).name === 'NoSuchKey') return false;
+    throw error;
+  }
+}
+
 function md5Of(bytes: Uint8Array): { hex: string; base64: string } {
   const digest = createHash('md5').update(bytes).digest();
   return { hex: digest.toString('hex'), base64: digest.toString('base64') };

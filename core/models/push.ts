@@ -2,7 +2,7 @@ import { inspectModel } from '../inference/runtime.js';
 import { ConflictError, InvalidInputError } from '../oip/errors.js';
 import {
   type ArtifactDeps,
-  isStored,
+  holdsBytes,
   type Progress,
   sha256Hex,
   writeModelBytes,
@@ -40,7 +40,7 @@ export interface PushResult {
   readonly version: ModelVersion;
   /** False when identical bytes were already a version of this model, which is returned instead. */
   readonly created: boolean;
-  /** True when that version's stored bytes were missing, and this push stored them again. */
+  /** True when that version's stored bytes were missing or damaged, and this push stored them again. */
   readonly restored: boolean;
 }
 
@@ -76,10 +76,11 @@ export async function pushModel(deps: ModelStoreDeps, input: PushInput): Promise
     const existing = await findVersion(deps, name, claimed);
     if (existing !== undefined) {
       if (statusOf(await getHead(deps, name), claimed) === 'ready') {
-        if (await isStored(deps, key, existing.size, sha256))
+        if (await holdsBytes(deps, key, existing.size, sha256))
           return { version: existing, created: false, restored: false };
-        // The version's object is gone (removed by hand, or by an older gc): without this, it could
-        // never serve again, and pushing the file would keep answering that nothing needs pushing.
+        // The version's object is gone (removed by hand, or by an older gc) or no longer holds these
+        // bytes: without this, it could never serve again, and pushing the file would keep answering
+        // that nothing needs pushing.
         await confirmStored(deps, bytes, await storeBytes(deps, bytes));
         return { version: existing, created: false, restored: true };
       }

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify, stripVTControlCharacters } from 'node:util';
-import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { largeModel } from '../../tools/onnx-models.js';
 import { maas } from '../helpers/cli.js';
@@ -108,8 +108,43 @@ describe('maas models (CLI against the local stack)', () => {
     // Assess
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(result.stdout).toMatch(
-      /^restored version 1 has these bytes \(sha256 [0-9a-f]{12}\), but they were missing from storage: stored them again\n$/,
+      /^restored version 1 has these bytes \(sha256 [0-9a-f]{12}\), but the stored copy was missing or damaged: stored them again\n$/,
     );
+  });
+
+  // The runbook's repair for an integrity failure: the object no longer holds the bytes its record
+  // names (overwritten behind maas's back, size and metadata kept), and the original file is pushed again.
+  it('stores the bytes again when the version they belong to has a damaged object', async () => {
+    // Prepare
+    const original = largeModel(64, 78);
+    const file = await modelFile('damaged.onnx', original);
+    const first = JSON.parse(
+      (await maas('models', 'push', 'damaged', file, '--local', '--json')).stdout,
+    );
+    const damaged = Buffer.from(original);
+    damaged.writeUInt32LE(0xdeadbeef, damaged.length - 8);
+    await local.deps.s3.send(
+      new PutObjectCommand({
+        Bucket: local.deps.modelBucket,
+        Key: first.objectKey,
+        Body: damaged,
+        Metadata: { sha256: first.sha256 },
+      }),
+    );
+    // Act
+    const result = await maas('models', 'push', 'damaged', file, '--local');
+    // Assess: the same version, whose object holds the original bytes again
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toMatch(
+      /^damaged version 1 has these bytes \(sha256 [0-9a-f]{12}\), but the stored copy was missing or damaged: stored them again\n$/,
+    );
+    const stored = await local.deps.s3.send(
+      new GetObjectCommand({ Bucket: local.deps.modelBucket, Key: first.objectKey }),
+    );
+    const bytes = Buffer.from(
+      await (stored.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+    );
+    expect(bytes.equals(Buffer.from(original))).toBe(true);
   });
 
   it('refuses a file that is not ONNX with one line on stderr and exit code 1', async () => {
