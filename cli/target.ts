@@ -49,12 +49,7 @@ async function localTarget(): Promise<Target> {
 async function awsTarget(args: TargetArgs): Promise<Target> {
   // The SDK's default credential chain reads the profile from the environment, like the AWS CLI.
   if (args.profile !== undefined) process.env.AWS_PROFILE = args.profile;
-  const region = args.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-  if (region === undefined) {
-    throw new UsageError(
-      'no AWS region: pass --region, set AWS_REGION, or use --local for the local stack',
-    );
-  }
+  const region = await resolveRegion(args);
   const prefix = args.stack ?? DEFAULT_STACK_PREFIX;
   const outputs = await readStackOutputs(region, Object.values(stackNames(prefix)));
   const output = (key: string): string => {
@@ -84,6 +79,26 @@ async function awsTarget(args: TargetArgs): Promise<Target> {
       sts.destroy();
     },
   };
+}
+
+/**
+ * The region as the AWS CLI finds it: --region, AWS_REGION, AWS_DEFAULT_REGION, then the profile's
+ * `region` in the shared config file (where `aws configure` writes it), read by the SDK's own chain.
+ */
+export async function resolveRegion(args: Pick<TargetArgs, 'region'>): Promise<string> {
+  const given = args.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  if (given !== undefined) return given;
+  const probe = new STSClient({});
+  try {
+    return await probe.config.region();
+  } catch {
+    throw new UsageError(
+      'no AWS region: pass --region, set AWS_REGION, give your profile a region (aws configure), ' +
+        'or use --local for the local stack',
+    );
+  } finally {
+    probe.destroy();
+  }
 }
 
 async function readStackOutputs(
