@@ -103,13 +103,15 @@ export const handler = standardMiddy().handler(
       }
       case 'modelInfer':
       case 'versionInfer': {
-        const { parsed, bytesIn } = inferRequest(event, config.maxBodyBytes);
-        facts.bytesIn = bytesIn;
         const result = await endpoints.infer(
           serving,
           principal,
           named ?? modelRef(event.pathParameters),
-          parsed,
+          () => {
+            const { parsed, bytesIn } = inferRequest(event, config.maxBodyBytes);
+            facts.bytesIn = bytesIn;
+            return parsed;
+          },
           facts.notes,
         );
         const encoded = encodeInferResponse(result);

@@ -112,12 +112,16 @@ export interface ServeNotes {
   inferenceMs?: number;
 }
 
-/** POST /v2/models/{name}[/versions/{v}]/infer */
+/**
+ * POST /v2/models/{name}[/versions/{v}]/infer. The body is read (`read`) only once the key may use the
+ * model and the model is known: a key outside its scope hears 403, and a request for a model that is
+ * not there 404, before up to a body limit of it is parsed.
+ */
 export async function infer(
   deps: ServingDeps,
   principal: Principal,
   ref: ModelRef,
-  parsed: ParsedInferRequest,
+  read: () => ParsedInferRequest,
   notes: ServeNotes = {},
 ): Promise<InferResult> {
   authorizeModel(principal, ref.name);
@@ -126,7 +130,7 @@ export async function infer(
     (await deps.catalog.route(ref.name, ref.version));
   notes.version = version.version;
   notes.role = role;
-  const request = decodeInferRequest(parsed, version.signature, deps.limits);
+  const request = decodeInferRequest(read(), version.signature, deps.limits);
   const outputs = await deps.sessions.use(
     version,
     async (runner) => {

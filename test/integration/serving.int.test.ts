@@ -52,7 +52,7 @@ describe('serving path (real onnxruntime, local emulators)', () => {
     });
     // Act
     const results = await Promise.all(
-      Array.from({ length: 50 }, () => infer(serving, anyone, { name: 'vad' }, vadRequest)),
+      Array.from({ length: 50 }, () => infer(serving, anyone, { name: 'vad' }, () => vadRequest)),
     );
     // Assess
     expect(results.every((r) => r.outputs[0]?.name === 'output')).toBe(true);
@@ -81,7 +81,7 @@ describe('serving path (real onnxruntime, local emulators)', () => {
     };
     const serving = createServing(store.config, store.clients, { allocator });
     // Act
-    const result = await infer(serving, anyone, { name: 'vad' }, vadRequest);
+    const result = await infer(serving, anyone, { name: 'vad' }, () => vadRequest);
     // Assess
     expect(result.outputs[0]?.name).toBe('output');
     expect(phases).toEqual(['fetching: 1 S3 call(s)', 'opening: input,state,sr']);
@@ -90,10 +90,10 @@ describe('serving path (real onnxruntime, local emulators)', () => {
   it('makes no S3 or DynamoDB call per request once a model is warm', async () => {
     const calls = countCalls(store);
     const serving = createServing(store.config, store.clients);
-    await infer(serving, anyone, { name: 'vad' }, vadRequest); // cold: reads the registry and the bytes
+    await infer(serving, anyone, { name: 'vad' }, () => vadRequest); // cold: reads the registry and the bytes
     expect(calls.s3).toBeGreaterThan(0);
     const before = { ...calls };
-    for (let i = 0; i < 20; i++) await infer(serving, anyone, { name: 'vad' }, vadRequest);
+    for (let i = 0; i < 20; i++) await infer(serving, anyone, { name: 'vad' }, () => vadRequest);
     expect(calls).toEqual(before);
   });
 });
