@@ -37,6 +37,12 @@ const ConfigSchema = z.object({
 export type Config = z.infer<typeof ConfigSchema>;
 
 /**
+ * Lambda's limit on a synchronous invocation's payload, the event in and the response out alike.
+ * https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+ */
+export const LAMBDA_PAYLOAD_BYTES = 6 * MiB;
+
+/**
  * The inference function's timeout unless an operator sets `timeoutSeconds`: above API Gateway's 29 s
  * on purpose (infra/settings.ts). The local stack gives each invocation as long.
  */

@@ -1,22 +1,24 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { z } from 'zod';
-import { DEFAULT_FUNCTION_TIMEOUT_SECONDS, loadConfig } from '../core/config.js';
+import {
+  DEFAULT_FUNCTION_TIMEOUT_SECONDS,
+  LAMBDA_PAYLOAD_BYTES,
+  loadConfig,
+} from '../core/config.js';
 import { MODEL_NAME_PATTERN, MODEL_NAME_RULE } from '../core/models/names.js';
 import { DEFAULT_STACK_PREFIX } from '../core/stack-outputs.js';
 import { LAYER_ARCHITECTURES } from '../layers/onnxruntime/build-layer.js';
 
 /** The handlers' own defaults: where infra and code must agree, the number lives in core/config.ts. */
 const CODE = loadConfig({});
-const MiB = 1024 * 1024;
 
 /**
  * The largest body the handler may be told to accept: every body reaches Lambda base64-encoded (4/3
  * larger) inside an event that must stay under Lambda's 6 MiB synchronous payload limit, and 64 KiB are
  * left for the headers and the rest of the event.
- * https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
  */
-export const MAX_BODY_BYTES_LIMIT = Math.floor(((6 * MiB - 64 * 1024) * 3) / 4);
+export const MAX_BODY_BYTES_LIMIT = Math.floor(((LAMBDA_PAYLOAD_BYTES - 64 * 1024) * 3) / 4);
 
 const RETENTIONS = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number');
 

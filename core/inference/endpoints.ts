@@ -113,9 +113,9 @@ export interface ServeNotes {
 }
 
 /**
- * POST /v2/models/{name}[/versions/{v}]/infer. The body is read (`read`) only once the key may use the
- * model and the model is known: a key outside its scope hears 403, and a request for a model that is
- * not there 404, before up to a body limit of it is parsed.
+ * POST /v2/models/{name}[/versions/{v}]/infer. The body is read (`read`) once the key may use the
+ * model, so a key outside its scope hears 403 before up to a body limit of it is parsed; and before
+ * the registry is asked, so a malformed request costs no store call.
  */
 export async function infer(
   deps: ServingDeps,
@@ -125,12 +125,13 @@ export async function infer(
   notes: ServeNotes = {},
 ): Promise<InferResult> {
   authorizeModel(principal, ref.name);
+  const parsed = read();
   const { version, role } =
     deps.catalog.routeNow(ref.name, ref.version) ??
     (await deps.catalog.route(ref.name, ref.version));
   notes.version = version.version;
   notes.role = role;
-  const request = decodeInferRequest(read(), version.signature, deps.limits);
+  const request = decodeInferRequest(parsed, version.signature, deps.limits);
   const outputs = await deps.sessions.use(
     version,
     async (runner) => {

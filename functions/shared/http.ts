@@ -1,7 +1,8 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { LAMBDA_PAYLOAD_BYTES } from '../../core/config.js';
 import type { ModelRef } from '../../core/inference/endpoints.js';
 import { checkModelName, parseVersion } from '../../core/models/names.js';
-import { PayloadTooLargeError } from '../../core/oip/errors.js';
+import { InvalidInputError, PayloadTooLargeError } from '../../core/oip/errors.js';
 
 export function json(statusCode: number, body: unknown): APIGatewayProxyResult {
   return {
@@ -16,15 +17,39 @@ export function ok(): APIGatewayProxyResult {
   return { statusCode: 200, headers: {}, body: '' };
 }
 
-/** A text body as is, or bytes in base64, which API Gateway decodes back to bytes for the client. */
+/**
+ * A text body as is, or bytes in base64, which API Gateway decodes back to bytes for the client. One
+ * too large for Lambda to return is refused here, in the protocol's words and the same locally, rather
+ * than by Lambda with a 5xx of API Gateway's, after maas logged a success.
+ */
 export function bytes(
   statusCode: number,
   body: string | Buffer,
   headers: Record<string, string>,
 ): APIGatewayProxyResult {
-  return typeof body === 'string'
-    ? { statusCode, headers, body }
-    : { statusCode, headers, body: body.toString('base64'), isBase64Encoded: true };
+  const result =
+    typeof body === 'string'
+      ? { statusCode, headers, body }
+      : { statusCode, headers, body: body.toString('base64'), isBase64Encoded: true };
+  checkResponseSize(result.body);
+  return result;
+}
+
+/** Room in Lambda's payload for the status, the headers and the response's JSON around its body. */
+const RESPONSE_ENVELOPE_BYTES = 64 * 1024;
+const RESPONSE_BODY_LIMIT = LAMBDA_PAYLOAD_BYTES - RESPONSE_ENVELOPE_BYTES;
+
+function checkResponseSize(body: string): void {
+  // The body travels as a JSON string: at most 6 bytes per character (\u escapes), so a body that
+  // fits even so is not measured.
+  if (body.length * 6 <= RESPONSE_BODY_LIMIT) return;
+  const size = Buffer.byteLength(JSON.stringify(body));
+  if (size > RESPONSE_BODY_LIMIT) {
+    throw new InvalidInputError(
+      `the answer would be ${size} bytes, over the ${RESPONSE_BODY_LIMIT} a Lambda function can ` +
+        'return: ask for fewer outputs, or send fewer inputs at a time',
+    );
+  }
 }
 
 /** A header by name, whatever case the client used (API Gateway's REST events keep the client's case). */

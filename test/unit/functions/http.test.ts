@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { body } from '../../../functions/shared/http.js';
+import { InvalidInputError } from '../../../core/oip/errors.js';
+import { body, bytes } from '../../../functions/shared/http.js';
 
 describe('request body', () => {
   it('decodes base64 with the byte at alignAt on an 8-byte boundary, the same bytes as ever', () => {
@@ -52,5 +53,34 @@ describe('request body', () => {
     const event = { body: Buffer.from('hello, tensors').toString('base64'), isBase64Encoded: true };
     for (const alignAt of [undefined, Number.NaN, -3])
       expect(body(event, 100, alignAt).toString()).toBe('hello, tensors');
+  });
+});
+
+// Lambda returns at most 6 MiB (LAMBDA_PAYLOAD_BYTES); beyond it API Gateway answers a 5xx of its own
+// after maas logged a success, and the local stack answered 200.
+describe('response body', () => {
+  const MiB = 1024 * 1024;
+  const refusal = (make: () => unknown) => {
+    try {
+      make();
+    } catch (error) {
+      return error;
+    }
+    return undefined;
+  };
+
+  it("refuses bytes whose base64 would not fit a Lambda response, in the protocol's words", () => {
+    expect(refusal(() => bytes(200, Buffer.alloc(4 * MiB), {}))).toBeUndefined();
+    const refused = refusal(() => bytes(200, Buffer.alloc(4.6 * MiB), {}));
+    expect(refused).toBeInstanceOf(InvalidInputError);
+    expect((refused as Error).message).toMatch(
+      /^the answer would be 6431270 bytes, over the 6225920 a Lambda function can return: ask for fewer outputs/,
+    );
+  });
+
+  it('counts text as the JSON string Lambda sends, escapes included', () => {
+    expect(refusal(() => bytes(200, 'a'.repeat(5.9 * MiB), {}))).toBeUndefined();
+    // Each quote travels as two bytes: 3.5 MiB of them are 7 MiB.
+    expect(refusal(() => bytes(200, '"'.repeat(3.5 * MiB), {}))).toBeInstanceOf(InvalidInputError);
   });
 });
