@@ -83,7 +83,10 @@ export function body(
     if (alignAt === undefined || !(alignAt >= 0 && alignAt <= size))
       return Buffer.from(raw, 'base64');
     const pad = (8 - (alignAt % 8)) % 8;
-    const decoded = Buffer.allocUnsafeSlow(pad + size); // its own memory, which malloc aligns
+    // Room for all the text could decode to: malformed padding ("AAAA=") decodes to more than the
+    // size counted for the limit, and Buffer.from would keep those bytes.
+    const capacity = Math.floor((raw.length * 3) / 4);
+    const decoded = Buffer.allocUnsafeSlow(pad + capacity); // its own memory, which malloc aligns
     return decoded.subarray(pad, pad + decoded.write(raw, pad, 'base64'));
   }
   // As many bytes as characters means all ASCII (JSON of numbers is): a plain copy, no UTF-8 encoding.

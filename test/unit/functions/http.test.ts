@@ -49,6 +49,19 @@ describe('request body', () => {
     expect(body(text('€'.repeat(4)), 12).toString('utf8')).toBe('€€€€');
   });
 
+  it('reads malformed padding as Buffer.from does, aligned or not', () => {
+    for (const raw of ['AAAA=', 'AAAA==', 'AAAAAA=A', 'AA=A']) {
+      for (const alignAt of [undefined, 0, 1, 2]) {
+        const decoded = body({ body: raw, isBase64Encoded: true }, 1_000, alignAt);
+        expect([raw, alignAt, decoded.toString('hex')]).toEqual([
+          raw,
+          alignAt,
+          Buffer.from(raw, 'base64').toString('hex'),
+        ]);
+      }
+    }
+  });
+
   it('decodes as before when the offset is not a usable number', () => {
     const event = { body: Buffer.from('hello, tensors').toString('base64'), isBase64Encoded: true };
     for (const alignAt of [undefined, Number.NaN, -3])
