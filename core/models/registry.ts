@@ -349,7 +349,11 @@ export async function leaseBytes(
     return { leased: true };
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    return { leased: false, claim: await getShaClaim(deps, name, sha256) };
+    const claim = await getShaClaim(deps, name, sha256);
+    // The SDK retries a write whose response was lost; the retry then finds the lease this call took.
+    // Lease ids are random, so no other gc holds this one.
+    if (claim.leaseId === lease.id) return { leased: true };
+    return { leased: false, claim };
   }
 }
 

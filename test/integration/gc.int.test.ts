@@ -3,10 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readModelBytes } from '../../core/models/artifacts.js';
 import { collectGarbage, type GcOptions } from '../../core/models/gc.js';
 import { type ModelStoreDeps, pushModel } from '../../core/models/push.js';
-import { getVersion } from '../../core/models/registry.js';
+import { getShaClaim, getVersion } from '../../core/models/registry.js';
 import { promote, retireVersion } from '../../core/models/routing.js';
 import type { ModelVersion } from '../../core/models/schemas.js';
 import { largeModel } from '../../tools/onnx-models.js';
+import { losingFirstResponse, updates } from '../helpers/lost-response.js';
 import { startStore, type TestStore } from '../helpers/start-store.js';
 
 type Command = { constructor: { name: string }; input: Record<string, unknown> };
@@ -148,6 +149,34 @@ describe('maas gc racing a push of the same bytes (local emulators)', () => {
     expect(pushed.version.version).toBe(3);
     await expect(readBack(pushed.version)).resolves.toBe(bytes.byteLength);
   });
+
+  it.each([
+    ['taking', 'SET leaseId'],
+    ['releasing', 'REMOVE leaseId'],
+  ])(
+    'removes the bytes and releases its lease when the response to %s it was lost',
+    async (_, write) => {
+      // Prepare: the SDK retries the lease write the store already applied
+      const name = `retried-${write.split(' ')[0]?.toLowerCase()}`;
+      const bytes = await retiredModel(name);
+      const { objectKey, sha256 } = await getVersion(store.deps, name, 1);
+      const losing = losingFirstResponse(store.config, updates(write));
+      // Act
+      const report = await gc({ ...store.deps, ddb: losing.ddb }, 0).finally(() =>
+        losing.destroy(),
+      );
+      // Assess: gc went on under its lease and left none behind, so a push of the bytes need not wait
+      expect(losing.lost()).toBe(true);
+      expect(report.candidates.map((c) => c.key)).toContain(objectKey);
+      expect(report.kept.map((k) => k.key)).not.toContain(objectKey);
+      expect(await getShaClaim(store.deps, name, sha256)).not.toHaveProperty('leaseId');
+      const started = Date.now();
+      const pushed = await pushModel(store.deps, { name, bytes, createdBy: 'test' });
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(pushed).toMatchObject({ created: true, version: { version: 3 } });
+      await expect(readBack(pushed.version)).resolves.toBe(bytes.byteLength);
+    },
+  );
 });
 
 describe('pushing bytes whose stored object is missing (local emulators)', () => {
