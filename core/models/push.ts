@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { inspectModel } from '../inference/runtime.js';
 import { ConflictError, InvalidInputError } from '../oip/errors.js';
 import {
@@ -117,9 +118,11 @@ export async function pushModel(deps: ModelStoreDeps, input: PushInput): Promise
     await putVersion(deps, record);
     result = { version: record, created: true, restored: false };
   } catch (error) {
-    // Another push of the same bytes wrote this record first: theirs stands, and it is ours too.
     if (!(error instanceof ConflictError)) throw error;
-    result = { version: await getVersion(deps, name, version), created: false, restored: false };
+    // Either another push of the same bytes wrote this record first (theirs stands, and it is ours
+    // too), or the store applied our write and lost its answer, and the SDK's retry found our record.
+    const stored = await getVersion(deps, name, version);
+    result = { version: stored, created: isDeepStrictEqual(stored, record), restored: false };
   }
   await confirmStored(deps, bytes, pinned);
   return result;

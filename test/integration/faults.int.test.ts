@@ -15,6 +15,7 @@ import { promote, retireVersion } from '../../core/models/routing.js';
 import { LOCAL_RESOURCES, localEnv } from '../../local/seed.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { largeModel } from '../../tools/onnx-models.js';
+import { losingFirstResponse, updates, writesVersion } from '../helpers/lost-response.js';
 import { request } from '../helpers/start-local.js';
 import { startStore, type TestStore } from '../helpers/start-store.js';
 
@@ -114,6 +115,67 @@ describe('pushes that fail half-way, and maas gc', () => {
     expect(
       (await pushModel(store.deps, { name: 'reborn', bytes, createdBy: 'test' })).created,
     ).toBe(false);
+  });
+});
+
+describe('writes the store applied but whose response was lost, retried by the SDK', () => {
+  let store: TestStore;
+  beforeAll(async () => {
+    store = await startStore();
+  });
+  afterAll(() => store.stop());
+
+  it('reports a push whose version record write was retried as the one that created it', async () => {
+    // Prepare: the retried write of the version record is refused, since the first one landed
+    const losing = losingFirstResponse(store.config, writesVersion);
+    // Act
+    const pushed = await pushModel(
+      { ...store.deps, ddb: losing.ddb },
+      { name: 'echo', bytes: largeModel(256, 41), createdBy: 'alice' },
+    ).finally(() => losing.destroy());
+    // Assess
+    expect(losing.lost()).toBe(true);
+    expect(pushed).toMatchObject({ created: true, restored: false, version: { version: 1 } });
+  });
+
+  it('pushes as usual when the response to pinning the bytes was lost', async () => {
+    // Prepare: the retried pin finds the bytes pinned already, which is no reason to refuse it
+    const losing = losingFirstResponse(store.config, updates('SET pinnedAt'));
+    // Act
+    const pushed = await pushModel(
+      { ...store.deps, ddb: losing.ddb },
+      { name: 'pinned', bytes: largeModel(256, 43), createdBy: 'alice' },
+    ).finally(() => losing.destroy());
+    // Assess
+    expect(losing.lost()).toBe(true);
+    expect(pushed).toMatchObject({ created: true, version: { version: 1 } });
+  });
+
+  it('still reports an identical push that wrote the record first as not created', async () => {
+    // Prepare: another push of the same bytes writes version 1 while this one is about to
+    const bytes = largeModel(256, 42);
+    let other: Awaited<ReturnType<typeof pushModel>> | undefined;
+    const ddb = new Proxy(store.deps.ddb, {
+      get(target, property, receiver) {
+        if (property !== 'send') return Reflect.get(target, property, receiver);
+        return async (command: {
+          constructor: { name: string };
+          input: { Item?: { sk?: string } };
+        }) => {
+          if (other === undefined && command.input.Item?.sk?.startsWith('VERSION#'))
+            other = await pushModel(store.deps, { name: 'twin', bytes, createdBy: 'bob' });
+          return target.send(command as never);
+        };
+      },
+    });
+    // Act
+    const pushed = await pushModel(
+      { ...store.deps, ddb },
+      { name: 'twin', bytes, createdBy: 'alice' },
+    );
+    // Assess
+    expect(other).toMatchObject({ created: true, version: { version: 1, createdBy: 'bob' } });
+    expect(pushed).toMatchObject({ created: false, version: { version: 1, createdBy: 'bob' } });
   });
 });
 
