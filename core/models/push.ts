@@ -13,6 +13,7 @@ import { checkModelName } from './names.js';
 import {
   allocateVersion,
   claimSha,
+  findHead,
   findShaClaim,
   findVersion,
   getHead,
@@ -72,7 +73,8 @@ export async function pushModel(deps: ModelStoreDeps, input: PushInput): Promise
   };
 
   let claimed = await findShaClaim(deps, name, sha256);
-  let retired: number | undefined;
+  /** A claim this push moves to a new number, when its own number may not be used. */
+  let superseded: number | undefined;
   if (claimed !== undefined) {
     const existing = await findVersion(deps, name, claimed);
     if (existing !== undefined) {
@@ -86,22 +88,36 @@ export async function pushModel(deps: ModelStoreDeps, input: PushInput): Promise
         return { version: existing, created: false, restored: true };
       }
       // Identical to a retired version, which may never serve again: these bytes become a new version.
-      retired = claimed;
+      superseded = claimed;
       claimed = undefined;
     }
-    // Otherwise the claim's push stopped before its record: this push finishes it under that number.
+    // Otherwise the claim's push stopped before its record: this push finishes it.
   }
 
   const pinned = await storeBytes(deps, bytes);
+
+  // Under the abandoned claim's number only if no push took a number since (read now, after the
+  // upload, which may be long): otherwise this push, the newest, would be numbered below an earlier
+  // one, and the newest ready version is what serves a model with no stable version. A record may
+  // have appeared meanwhile: then an identical push was still under way, and its version stands.
+  // One written after this check makes two versions of the same bytes, which is harmless.
+  if (
+    claimed !== undefined &&
+    claimed < ((await findHead(deps, name))?.lastVersion ?? 0) &&
+    (await findVersion(deps, name, claimed)) === undefined
+  ) {
+    superseded = claimed;
+    claimed = undefined;
+  }
 
   const now = input.now ?? new Date();
   // Racing identical pushes each allocate a number, but only one claims the hash; the loser's number
   // is skipped, so numbers always increase but may have gaps.
   const version =
     claimed ??
-    (retired === undefined
+    (superseded === undefined
       ? await claimSha(deps, name, sha256, await allocateVersion(deps, name, now))
-      : await moveShaClaim(deps, name, sha256, retired, await allocateVersion(deps, name, now)));
+      : await moveShaClaim(deps, name, sha256, superseded, await allocateVersion(deps, name, now)));
   const record: ModelVersion = {
     name,
     version,

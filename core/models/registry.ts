@@ -250,7 +250,8 @@ export async function claimSha(
 }
 
 /**
- * Moves a content claim from a retired version to a new one, if it still points where the caller saw it;
+ * Moves a content claim to a new version (from a retired one, or from the number of a push that stopped
+ * before its record, once newer numbers were taken), if it still points where the caller saw it;
  * returns the version that holds the claim afterwards (ours, or a racing push's).
  */
 export async function moveShaClaim(

@@ -116,6 +116,28 @@ describe('pushes that fail half-way, and maas gc', () => {
       (await pushModel(store.deps, { name: 'reborn', bytes, createdBy: 'test' })).created,
     ).toBe(false);
   });
+
+  it('numbers a push finished after a later push above that later version', async () => {
+    // Prepare: alice's push claims version 1 for its bytes and stops; bob then pushes version 2
+    const [x, y] = [largeModel(256, 31), largeModel(256, 32)];
+    const broken: ModelStoreDeps = { ...store.deps, ddb: failingVersionWrite(store.deps.ddb) };
+    await expect(pushModel(broken, { name: 'late', bytes: x, createdBy: 'alice' })).rejects.toThrow(
+      /before the record/,
+    );
+    await pushModel(store.deps, { name: 'late', bytes: y, createdBy: 'bob' });
+    // Act
+    const retried = await pushModel(store.deps, { name: 'late', bytes: x, createdBy: 'alice' });
+    // Assess: the newest push has the highest number, so it is what unversioned requests reach
+    expect(retried).toMatchObject({ created: true, version: { version: 3, createdBy: 'alice' } });
+    const versions = await listVersions(store.deps, 'late', { consistent: true });
+    expect(versions.map((v) => [v.version, v.createdBy])).toEqual([
+      [2, 'bob'],
+      [3, 'alice'],
+    ]);
+    expect(
+      await pushModel(store.deps, { name: 'late', bytes: x, createdBy: 'alice' }),
+    ).toMatchObject({ created: false, version: { version: 3 } });
+  });
 });
 
 describe('writes the store applied but whose response was lost, retried by the SDK', () => {
