@@ -10,7 +10,9 @@ const EXPECTED_IDS = [
   ...['tiny', 'silero', 'conv'].flatMap((m) => [`in-process.${m}.json`, `in-process.${m}.binary`]),
   ...[1, 8, 32].flatMap((c) => [`http.c${c}.throughput`, `http.c${c}.latency`]),
   ...['silero', 'large'].flatMap((m) =>
-    ['total', 'floor', 'boot', 'import', 'load', 'session', 'run'].map((p) => `cold-start.${m}.${p}`),
+    ['total', 'floor', 'boot', 'import', 'load', 'session', 'run'].map(
+      (p) => `cold-start.${m}.${p}`,
+    ),
   ),
   ...[1, 5, 20].map((n) => `memory.models-${n}`),
 ];
