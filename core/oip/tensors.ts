@@ -37,13 +37,25 @@ export function checkInput(input: RequestInput, spec: TensorSpec, limits: Tensor
       );
     }
   }
+  // No model runs on an empty tensor: onnxruntime aborts the whole process on some (Silero VAD's LSTM
+  // with a batch of 0 calls std::terminate), and a native abort is beyond any catch. Checked over
+  // every dimension before the count, so a 0 anywhere gets this answer whatever the others hold.
+  const empty = input.shape.indexOf(0);
+  if (empty !== -1) {
+    throw new InvalidInputError(
+      `${where}: shape [${input.shape}] has no elements (dimension ${empty} is 0); maas does not run a model on an empty tensor`,
+    );
+  }
+  // Every dimension is at least 1 now, so the product only grows: checked as it grows, dims like
+  // 2^40 x 2^40 never overflow. One dimension over the limit is named wherever it stands.
   let count = 1;
   for (const dim of input.shape) {
     count *= dim;
-    // Checked as the product grows, so dims like 2^40 x 2^40 never overflow into a small number.
     if (count > limits.maxElements) {
+      const huge = input.shape.findIndex((d) => d > limits.maxElements);
+      const alone = huge === -1 ? '' : ` (dimension ${huge} alone is ${input.shape[huge]})`;
       throw new PayloadTooLargeError(
-        `${where}: shape [${input.shape}] declares more than the ${limits.maxElements} elements a request may carry`,
+        `${where}: shape [${input.shape}] declares more than the ${limits.maxElements} elements a request may carry${alone}`,
       );
     }
   }

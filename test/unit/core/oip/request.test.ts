@@ -174,6 +174,58 @@ describe('decodeInferRequest', () => {
     expect(() => decode({ inputs: [huge, n] })).toThrow(/declares more than the 1000000 elements/);
   });
 
+  it('refuses an input with a dimension of 0 with 400: maas runs no model on an empty tensor', () => {
+    // onnxruntime aborts the whole process on some of them (Silero VAD's LSTM), which no catch stops.
+    const empty = { ...x, shape: [0, 2], data: [] };
+    expect(() => decode({ inputs: [empty, n] })).toThrow(InvalidInputError);
+    expect(() => decode({ inputs: [empty, n] })).toThrow(
+      "input 'x': shape [0,2] has no elements (dimension 0 is 0); maas does not run a model on an empty tensor",
+    );
+  });
+
+  /** How an FP32 input of `shape` with no data is refused by a model taking any 3-D shape. */
+  const refusal = (shape: number[]) => {
+    const signature: Signature = {
+      inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, -1, -1] }],
+      outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, -1, -1] }],
+    };
+    const body = Buffer.from(JSON.stringify({ inputs: [{ ...x, shape, data: [] }] }));
+    try {
+      decodeInferRequest(parseInferBody(body, undefined), signature, LIMITS);
+    } catch (error) {
+      return { status: (error as InvalidInputError).status, message: (error as Error).message };
+    }
+    return undefined;
+  };
+
+  it('answers a shape with a 0 and a huge dimension alike, wherever the 0 stands', () => {
+    // Act
+    const zeroSecond = refusal([1e15, 0, 1]);
+    const zeroFirst = refusal([0, 1e15, 1]);
+    // Assess
+    expect(zeroSecond).toEqual({
+      status: 400,
+      message:
+        "input 'x': shape [1000000000000000,0,1] has no elements (dimension 1 is 0); maas does not run a model on an empty tensor",
+    });
+    expect(zeroFirst).toEqual({
+      status: 400,
+      message:
+        "input 'x': shape [0,1000000000000000,1] has no elements (dimension 0 is 0); maas does not run a model on an empty tensor",
+    });
+  });
+
+  it.each([
+    [[2 ** 40, 1, 1], 0],
+    [[1, 1, 2 ** 40], 2],
+    [[2000, 2000, 2 ** 40], 2],
+  ])('answers shape %p with 413 naming dimension %i, alone over the limit', (shape, at) => {
+    expect(refusal(shape)).toEqual({
+      status: 413,
+      message: `input 'x': shape [${shape}] declares more than the 1000000 elements a request may carry (dimension ${at} alone is 1099511627776)`,
+    });
+  });
+
   it.each([
     [
       'a header length past the body',
