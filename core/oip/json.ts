@@ -197,6 +197,9 @@ const FP32_INFINITE_FROM = 2 ** 128 - 2 ** 103;
 // Deep enough for any real tensor; deeper data takes the general path, which applies the limit.
 const MAX_TENSOR_DEPTH = 30;
 
+// ignoreBOM keeps a U+FEFF that starts a string: by default the decoder drops it.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /** Short ASCII strings seen lately, by a hash of their bytes: the parser's strings mostly repeat. */
 const INTERNED: (string | undefined)[] = new Array(256).fill(undefined);
 const MAX_INTERNED = 32;
@@ -535,9 +538,10 @@ class JsonParser {
     }
     // Multi-byte UTF-8 never contains quote, backslash or control bytes, so scanning bytes is safe.
     // Escapes are rare in tensor requests; JSON.parse decodes them exactly as the spec says.
-    if (escaped) return JSON.parse(b.toString('utf8', start, this.pos)) as string;
+    if (escaped) return JSON.parse(this.utf8(start, this.pos, start)) as string;
     const length = this.pos - start - 2;
-    if (!ascii || length > MAX_INTERNED) return b.toString('utf8', start + 1, this.pos - 1);
+    if (!ascii) return this.utf8(start + 1, this.pos - 1, start);
+    if (length > MAX_INTERNED) return b.toString('utf8', start + 1, this.pos - 1);
     // Keys, datatypes and names repeat from request to request: reuse the string when the bytes match.
     const slot = hash & (INTERNED.length - 1);
     const known = INTERNED[slot];
@@ -549,6 +553,19 @@ class JsonParser {
     const text = b.toString('latin1', start + 1, this.pos - 1);
     INTERNED[slot] = text;
     return text;
+  }
+
+  /**
+   * The text of bytes start to end. JSON text is UTF-8 (RFC 8259, section 8.1): toString('utf8') would
+   * make bytes that are not into U+FFFD, changing a BYTES element without a word, so they are refused
+   * (at `quote`, where the string starts).
+   */
+  private utf8(start: number, end: number, quote: number): string {
+    try {
+      return UTF8.decode(this.bytes.subarray(start, end));
+    } catch {
+      return this.fail('string is not valid UTF-8', quote - this.pos);
+    }
   }
 
   /** `asWritten`: in parameters, where a number no double holds stays a NumberLiteral. */

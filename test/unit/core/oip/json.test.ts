@@ -224,6 +224,30 @@ describe('parseInferJson', () => {
     );
   });
 
+  it('refuses a string whose bytes are not UTF-8, from bytes or base64, instead of making them U+FFFD', () => {
+    for (const [before, after] of [
+      ['{"id":"a', '","inputs":[]}'],
+      ['{"id":"\\n', '","inputs":[]}'], // with an escape, which takes another path
+      ['{"inputs":[{"data":["ok","', '"]}]}'],
+    ]) {
+      const body = Buffer.concat([
+        Buffer.from(before!),
+        Buffer.from([0xc3, 0x28]),
+        Buffer.from(after!),
+      ]);
+      const message = `malformed JSON body: string is not valid UTF-8 at position ${before!.lastIndexOf('"')}`;
+      expect(() => parseInferJson(body)).toThrow(message);
+      expect(() => parseInferJsonBase64(body.toString('base64'))).toThrow(message);
+    }
+  });
+
+  it('keeps multibyte characters and a leading BOM in strings as written', () => {
+    const strings = ['héllo', 'wörld ✓', '😀', '\ufeffBOM', '\ufeff\n', ''];
+    const body = Buffer.from(JSON.stringify({ id: '\ufeffid', inputs: [{ data: strings }] }));
+    expect(parseInferJson(body)).toEqual({ id: '\ufeffid', inputs: [{ data: strings }] });
+    expect(parseInferJsonBase64(body.toString('base64'))?.document).toEqual(parseInferJson(body));
+  });
+
   it('parses base64 again from the base64, after the next document took the scanner', () => {
     const body = (data: number[], pad: string) =>
       Buffer.from(
