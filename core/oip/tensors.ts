@@ -340,12 +340,39 @@ function fillBools(out: Uint8Array, flat: ArrayLike<unknown>, where: string): Te
 
 function fillStrings(flat: unknown[], where: string): TensorData {
   for (let i = 0; i < flat.length; i++) {
-    if (typeof flat[i] !== 'string') throw bad(where, i, flat[i], 'a string');
+    const v = flat[i];
+    if (typeof v !== 'string') throw bad(where, i, v, 'a string');
+    const nul = v.indexOf('\0');
+    if (nul !== -1)
+      throw cutAtNul(`${where}: element ${i} contains a NUL character (U+0000) at index ${nul}`);
+    // A lone surrogate (JSON's "\ud800") is no character: onnxruntime-node passes strings on as
+    // UTF-8, which cannot hold one, and the model would see U+FFFD in its place.
+    if (!isWellFormed(v)) {
+      const at = v.search(LONE_SURROGATE);
+      const unit = v.charCodeAt(at).toString(16);
+      throw new InvalidInputError(
+        `${where}: element ${i} contains a lone surrogate \\u${unit} at index ${at}, which UTF-8 cannot encode; a BYTES element must be well-formed Unicode text`,
+      );
+    }
   }
   return flat as string[];
 }
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
+/** A string with a NUL: onnxruntime-node hands strings to the runtime as C strings, which end there. */
+function cutAtNul(what: string): InvalidInputError {
+  return new InvalidInputError(
+    `${what}; onnxruntime ends a string at NUL, so the model would see it cut short`,
+  );
+}
+
+/** String.prototype.isWellFormed (Node 20 and later), which TypeScript's ES2023 lib does not declare. */
+const isWellFormed = (s: string): boolean =>
+  (s as string & { isWellFormed(): boolean }).isWellFormed();
+
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+// ignoreBOM keeps a leading U+FEFF: by default the decoder drops it, and the element would change.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function decodeBinaryStrings(bytes: Uint8Array, count: number, where: string): string[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -364,9 +391,14 @@ function decodeBinaryStrings(bytes: Uint8Array, count: number, where: string): s
         `${where}: BYTES element ${out.length} claims ${length} bytes; only ${bytes.byteLength - offset} remain`,
       );
     }
+    const element = bytes.subarray(offset, offset + length);
+    const nul = element.indexOf(0);
+    if (nul !== -1)
+      throw cutAtNul(`${where}: BYTES element ${out.length} contains a NUL byte at offset ${nul}`);
     try {
-      out.push(UTF8.decode(bytes.subarray(offset, offset + length)));
+      out.push(UTF8.decode(element));
     } catch {
+      // onnxruntime-node takes strings, not bytes: what is not UTF-8 cannot reach the model as sent.
       throw new InvalidInputError(`${where}: BYTES element ${out.length} is not valid UTF-8`);
     }
     offset += length;
