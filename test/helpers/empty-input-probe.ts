@@ -33,21 +33,16 @@ const deps = {
 // Loaded first, so what the request reaches is a model ready to run.
 await deps.sessions.warm(version);
 
-const result = await infer(
-  deps,
-  { keyName: 'probe', models: ['*'] },
-  { name: 'vad' },
-  {
-    request: {
-      inputs: [
-        { name: 'input', datatype: 'FP32', shape: [0, 512], data: [] },
-        { name: 'state', datatype: 'FP32', shape: [2, 0, 128], data: [] },
-        { name: 'sr', datatype: 'INT64', shape: [], data: [16000] },
-      ],
-    },
-    binary: undefined,
+const result = await infer(deps, { keyName: 'probe', models: ['*'] }, { name: 'vad' }, () => ({
+  request: {
+    inputs: [
+      { name: 'input', datatype: 'FP32', shape: [0, 512], data: [] },
+      { name: 'state', datatype: 'FP32', shape: [2, 0, 128], data: [] },
+      { name: 'sr', datatype: 'INT64', shape: [], data: [16000] },
+    ],
   },
-).then(
+  binary: undefined,
+})).then(
   () => ({ status: 200 }),
   (error: unknown) =>
     error instanceof OipError
