@@ -268,12 +268,11 @@ function lambdaContext(route: string): Context {
   } as Context;
 }
 
+/** A header sent more than once keeps its last value, as in API Gateway's REST proxy events. */
 function singleHeaders(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    const name = req.rawHeaders[i] as string;
-    const value = req.rawHeaders[i + 1] as string;
-    out[name] = out[name] === undefined ? value : `${out[name]},${value}`;
+    out[req.rawHeaders[i] as string] = req.rawHeaders[i + 1] as string;
   }
   return out;
 }

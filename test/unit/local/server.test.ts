@@ -125,4 +125,30 @@ describe('local server: request to API Gateway event', () => {
 
     expect(events.at(-1)).toMatchObject({ path: '/v2/models/m', queryStringParameters: null });
   });
+
+  // As API Gateway's REST proxy events have them: the last value in `headers`, all of them in
+  // `multiValueHeaders`. Joined with commas, a repeated Inference-Header-Content-Length read as '172,172'.
+  it('keeps the last value of a repeated header, and every value in multiValueHeaders', async () => {
+    // Act
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      const req = httpRequest(`${server.url}/v2/models/m`, {
+        // A list of pairs, which Node sends as they are (and then adds no Host of its own).
+        headers: [
+          ...['host', new URL(server.url).host, 'authorization', 'Bearer secret'],
+          ...['x-twice', 'first', 'x-twice', 'second'],
+        ],
+      });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+
+    // Assess
+    expect(status).toBe(200);
+    expect(events.at(-1)?.headers['x-twice']).toBe('second');
+    expect(events.at(-1)?.multiValueHeaders['x-twice']).toEqual(['first', 'second']);
+  });
 });
