@@ -185,6 +185,16 @@ export async function putChange(deps: RegistryDeps, name: string, change: Change
   }
 }
 
+/** The history entry of one revision, if it was written. */
+export async function findChange(
+  deps: RegistryDeps,
+  name: string,
+  revision: number,
+): Promise<Change | undefined> {
+  const item = await getItem(deps, changeKey(name, revision));
+  return item === undefined ? undefined : ChangeSchema.parse(item);
+}
+
 /** A model's routing changes, newest first. */
 export async function listChanges(
   deps: RegistryDeps,

@@ -1,6 +1,8 @@
+import { isDeepStrictEqual } from 'node:util';
 import { ConflictError, InvalidInputError, NotFoundError } from '../oip/errors.js';
 import { checkModelName, parseVersion } from './names.js';
 import {
+  findChange,
   findVersion,
   getHead,
   type HeadRouting,
@@ -11,6 +13,7 @@ import {
 } from './registry.js';
 import {
   type Change,
+  ChangeSchema,
   type ModelHead,
   type ModelVersion,
   type Routing,
@@ -194,6 +197,8 @@ export function routingOf(head: Routing): Routing {
 /**
  * Plans a change from the head as read, then writes it on the condition that the head is unchanged;
  * a lost race is a 409 saying what changed. The history entry follows the head write (see history()).
+ * A write whose answer was lost is retried by the SDK, and when the first attempt was applied the retry
+ * fails the condition on this very change: that is found in the model's record and reported as made.
  */
 async function applyChange(
   deps: RegistryDeps,
@@ -222,10 +227,27 @@ async function applyChange(
     ...(input.reason === undefined || input.reason === '' ? {} : { reason: input.reason }),
   };
   if (!(await updateRouting(deps, head.name, head.revision, next, change))) {
-    throw changedUnderneath(await getHead(deps, head.name), head.revision);
+    const latest = await getHead(deps, head.name);
+    if (!(await landed(deps, latest, change))) throw changedUnderneath(latest, head.revision);
   }
   await putChange(deps, head.name, change);
   return change;
+}
+
+/**
+ * Whether `change` itself is in the model's record: as the head's last change, or, once another change
+ * followed, as its history entry (applyChange writes that entry before it moves the head on). Every
+ * field must match, `at` included, so the same request sent twice by the same operator is still two
+ * changes, and the one that lost is told so.
+ */
+async function landed(deps: RegistryDeps, head: ModelHead, change: Change): Promise<boolean> {
+  if (head.revision < change.revision) return false;
+  const recorded =
+    head.revision === change.revision
+      ? head.lastChange
+      : await findChange(deps, head.name, change.revision);
+  // Ours through the schema too, as the record was read, so both have the same shape.
+  return recorded !== undefined && isDeepStrictEqual(recorded, ChangeSchema.parse(change));
 }
 
 async function recordLastChange(deps: RegistryDeps, head: ModelHead): Promise<void> {

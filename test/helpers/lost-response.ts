@@ -16,10 +16,13 @@ export interface LosingClient {
  * A document client of its own whose first request matching `match` reaches the store and is applied,
  * after which its response is lost: a TimeoutError, as when the answer arrives after the client's
  * request timeout. The SDK's retry middleware then sends the request again, as it does in production.
+ * `meanwhile` runs between the two, for another writer to get in first. The fault sits inside the SDK
+ * (a middleware below its retry), so the code under test meets exactly what the SDK hands it.
  */
-export function losingFirstResponse(
+export function losingResponse(
   config: Config,
   match: (request: WireRequest) => boolean,
+  meanwhile?: () => Promise<void>,
 ): LosingClient {
   const clients = createClients(config);
   let lost = false;
@@ -33,6 +36,7 @@ export function losingFirstResponse(
       };
       if (!lost && match(request)) {
         lost = true;
+        await meanwhile?.();
         throw Object.assign(new Error('response lost after the store applied the request'), {
           name: 'TimeoutError',
         });
@@ -61,3 +65,7 @@ export const updates =
   (prefix: string) =>
   ({ command, input }: WireRequest): boolean =>
     command === 'UpdateItemCommand' && String(input.UpdateExpression).startsWith(prefix);
+
+/** A routing change: the conditional update of a model's head on its revision. */
+export const isRoutingWrite = ({ command, input }: WireRequest): boolean =>
+  command === 'UpdateItemCommand' && String(input.ConditionExpression).includes('#revision');

@@ -2,12 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { endFailingCanaries } from '../../core/models/auto-rollback.js';
 import { pushModel } from '../../core/models/push.js';
-import { getHead } from '../../core/models/registry.js';
+import { getHead, listChanges } from '../../core/models/registry.js';
 import { history, promote, startCanary } from '../../core/models/routing.js';
 import type { AlarmStateChange } from '../../functions/auto-rollback.js';
 import { largeModel } from '../../tools/onnx-models.js';
 import { context } from '../helpers/context.js';
 import { loadFixture } from '../helpers/load-fixture.js';
+import { isRoutingWrite, losingResponse } from '../helpers/lost-response.js';
 import { startStore, type TestStore } from '../helpers/start-store.js';
 
 type AlarmEvent = EventBridgeEvent<'CloudWatch Alarm State Change', AlarmStateChange>;
@@ -21,6 +22,15 @@ describe('automatic rollback of failing canaries (local emulators)', () => {
     await promote(store.deps, { name, version: 1, by: 'op' });
     await startCanary(store.deps, { name, version: 2, weight: 10, by: 'op' });
   };
+
+  /** Health in which only `failing` fails: canaries other tests left running are kept. */
+  const judged = (models: readonly string[], failing: string) =>
+    new Map(
+      models.map((model) => [
+        model,
+        { canaryRequests: 200, canaryErrorRate: model === failing ? 0.5 : 0, stableErrorRate: 0 },
+      ]),
+    );
 
   beforeAll(async () => {
     store = await startStore();
@@ -42,6 +52,8 @@ describe('automatic rollback of failing canaries (local emulators)', () => {
     const event = loadFixture<AlarmEvent>('events/eventbridge', 'canary-alarm');
     // Act
     await (handler as (e: AlarmEvent, c: Context) => Promise<void>)(event, context);
+    // Only the handler's CloudWatch client was to give up at once; clients made later retry as usual.
+    delete process.env.AWS_MAX_ATTEMPTS;
     // Assess
     for (const name of ['alpha', 'beta']) {
       const head = await getHead(store.deps, name);
@@ -112,5 +124,25 @@ describe('automatic rollback of failing canaries (local emulators)', () => {
     expect(result.ended).not.toContainEqual(expect.objectContaining({ name: 'switched' }));
     expect(result.kept).toContain('switched');
     expect(await getHead(store.deps, 'switched')).toMatchObject({ canary: 3, canaryWeight: 5 });
+  });
+
+  it('reports a canary as ended when the answer to its write was lost and the SDK retried it', async () => {
+    // Prepare: the store applies the clear, its answer is lost, the SDK's retry fails the condition
+    await withCanary('lost-answer');
+    const client = losingResponse(store.config, isRoutingWrite);
+    // Act
+    const result = await endFailingCanaries(
+      { ...store.deps, ddb: client.ddb },
+      { alarmName: 'a', reason: 'r', marginPct: 5, health: async (m) => judged(m, 'lost-answer') },
+    ).finally(() => client.destroy());
+    // Assess
+    expect(client.lost()).toBe(true);
+    expect(result.ended).toContainEqual({ name: 'lost-answer', version: 2 });
+    expect(result.kept).not.toContain('lost-answer');
+    expect((await getHead(store.deps, 'lost-answer')).canary).toBeUndefined();
+    expect((await listChanges(store.deps, 'lost-answer'))[0]).toMatchObject({
+      action: 'clear-canary',
+      by: 'alarm:a',
+    });
   });
 });

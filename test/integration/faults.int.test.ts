@@ -15,7 +15,7 @@ import { promote, retireVersion } from '../../core/models/routing.js';
 import { LOCAL_RESOURCES, localEnv } from '../../local/seed.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { largeModel } from '../../tools/onnx-models.js';
-import { losingFirstResponse, updates, writesVersion } from '../helpers/lost-response.js';
+import { losingResponse, updates, writesVersion } from '../helpers/lost-response.js';
 import { request } from '../helpers/start-local.js';
 import { startStore, type TestStore } from '../helpers/start-store.js';
 
@@ -149,7 +149,7 @@ describe('writes the store applied but whose response was lost, retried by the S
 
   it('reports a push whose version record write was retried as the one that created it', async () => {
     // Prepare: the retried write of the version record is refused, since the first one landed
-    const losing = losingFirstResponse(store.config, writesVersion);
+    const losing = losingResponse(store.config, writesVersion);
     // Act
     const pushed = await pushModel(
       { ...store.deps, ddb: losing.ddb },
@@ -162,7 +162,7 @@ describe('writes the store applied but whose response was lost, retried by the S
 
   it('pushes as usual when the response to pinning the bytes was lost', async () => {
     // Prepare: the retried pin finds the bytes pinned already, which is no reason to refuse it
-    const losing = losingFirstResponse(store.config, updates('SET pinnedAt'));
+    const losing = losingResponse(store.config, updates('SET pinnedAt'));
     // Act
     const pushed = await pushModel(
       { ...store.deps, ddb: losing.ddb },

@@ -7,7 +7,7 @@ import { getShaClaim, getVersion } from '../../core/models/registry.js';
 import { promote, retireVersion } from '../../core/models/routing.js';
 import type { ModelVersion } from '../../core/models/schemas.js';
 import { largeModel } from '../../tools/onnx-models.js';
-import { losingFirstResponse, updates } from '../helpers/lost-response.js';
+import { losingResponse, updates } from '../helpers/lost-response.js';
 import { startStore, type TestStore } from '../helpers/start-store.js';
 
 type Command = { constructor: { name: string }; input: Record<string, unknown> };
@@ -160,7 +160,7 @@ describe('maas gc racing a push of the same bytes (local emulators)', () => {
       const name = `retried-${write.split(' ')[0]?.toLowerCase()}`;
       const bytes = await retiredModel(name);
       const { objectKey, sha256 } = await getVersion(store.deps, name, 1);
-      const losing = losingFirstResponse(store.config, updates(write));
+      const losing = losingResponse(store.config, updates(write));
       // Act
       const report = await gc({ ...store.deps, ddb: losing.ddb }, 0).finally(() =>
         losing.destroy(),

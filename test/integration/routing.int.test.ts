@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createClients } from '../../core/clients.js';
 import { pushModel } from '../../core/models/push.js';
-import { getHead, updateRouting } from '../../core/models/registry.js';
+import { getHead, listChanges, updateRouting } from '../../core/models/registry.js';
 import {
   clearCanary,
   history,
@@ -12,6 +12,7 @@ import {
 } from '../../core/models/routing.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../core/oip/errors.js';
 import { largeModel } from '../../tools/onnx-models.js';
+import { isRoutingWrite, losingResponse } from '../helpers/lost-response.js';
 import { startStore, type TestStore } from '../helpers/start-store.js';
 
 describe('version routing (core, local emulators)', () => {
@@ -78,6 +79,77 @@ describe('version routing (core, local emulators)', () => {
       /model 'race' changed since revision 1 \(revision 2: promote [23] .* by (alice|bob) at /,
     );
     expect((await history(store.deps, name)).map((c) => c.revision)).toEqual([2, 1]);
+  });
+
+  it('reports a change whose response was lost as made, and records it, when its retry finds it applied', async () => {
+    // Prepare: the store applies alice's promote, its answer is lost, and the SDK's retry of the
+    // same conditional write then fails, since the head is no longer at the revision it was planned on
+    const name = await model('lost-answer', 2);
+    await promote(store.deps, { name, version: 1, ...as('setup') });
+    const client = losingResponse(store.config, isRoutingWrite);
+    // Act
+    const change = await promote(
+      { ...store.deps, ddb: client.ddb },
+      { name, version: 2, ...as('alice'), reason: 'ship 2' },
+    ).finally(() => client.destroy());
+    // Assess: reported as the change it was, and in the history (not only in the head)
+    expect(client.lost()).toBe(true);
+    expect(change).toMatchObject({ revision: 2, action: 'promote', version: 2, by: 'alice' });
+    expect(await getHead(store.deps, name)).toMatchObject({ stable: 2, revision: 2 });
+    const recorded = await listChanges(store.deps, name);
+    expect(recorded.map((c) => [c.revision, c.by, c.reason])).toEqual([
+      [2, 'alice', 'ship 2'],
+      [1, 'setup', undefined],
+    ]);
+  });
+
+  it('reports a change whose response was lost as made when another change landed on top before its retry', async () => {
+    const name = await model('lost-then-moved', 3);
+    await promote(store.deps, { name, version: 1, ...as('setup') });
+    const client = losingResponse(store.config, isRoutingWrite, async () => {
+      await promote(store.deps, { name, version: 3, ...as('bob') });
+    });
+    const change = await promote(
+      { ...store.deps, ddb: client.ddb },
+      { name, version: 2, ...as('alice') },
+    ).finally(() => client.destroy());
+    expect(change).toMatchObject({ revision: 2, action: 'promote', version: 2, by: 'alice' });
+    expect(await getHead(store.deps, name)).toMatchObject({ stable: 3, revision: 3 });
+    expect((await listChanges(store.deps, name)).map((c) => [c.revision, c.by])).toEqual([
+      [3, 'bob'],
+      [2, 'alice'],
+      [1, 'setup'],
+    ]);
+  });
+
+  it('still refuses a change whose twin (same caller, action, version and reason, another moment) landed first', async () => {
+    // Prepare: just before alice's write, the same promote sent a moment earlier lands
+    const name = await model('twin', 2);
+    await promote(store.deps, { name, version: 1, ...as('setup') });
+    const twin = { name, version: 2, ...as('alice'), reason: 'ship 2' };
+    let armed = true;
+    const ddb = new Proxy(store.deps.ddb, {
+      get(target, property, receiver) {
+        if (property !== 'send') return Reflect.get(target, property, receiver);
+        return async (command: { input: { ConditionExpression?: string } }) => {
+          if (armed && String(command.input.ConditionExpression).includes('#revision')) {
+            armed = false;
+            await promote(store.deps, { ...twin, now: new Date('2026-01-01T00:00:00.000Z') });
+          }
+          return (target.send as (c: unknown) => Promise<unknown>)(command);
+        };
+      },
+    });
+    // Act + Assess
+    await expect(
+      promote({ ...store.deps, ddb }, { ...twin, now: new Date('2026-01-01T00:00:01.000Z') }),
+    ).rejects.toThrow(
+      /changed since revision 1 \(revision 2: promote 2 .* by alice at 2026-01-01T00:00:00\.000Z\)/,
+    );
+    expect((await listChanges(store.deps, name)).map((c) => c.at)).toEqual([
+      '2026-01-01T00:00:00.000Z',
+      expect.any(String),
+    ]);
   });
 
   it('lets one of many concurrent promotes without a pinned revision win per revision, losing none', async () => {
