@@ -39,7 +39,11 @@ export async function endFailingCanaries(
   deps: RegistryDeps,
   input: AutoRollbackInput,
 ): Promise<AutoRollbackResult> {
-  const running = (await listModels(deps)).filter((head) => head.canary !== undefined);
+  // Consistent: each canary is ended only if its head is still at the revision read here, so a
+  // stale read would keep a failing canary.
+  const running = (await listModels(deps, { consistent: true })).filter(
+    (head) => head.canary !== undefined,
+  );
   if (running.length === 0) return { ended: [], kept: [] };
 
   let health: ReadonlyMap<string, CanaryHealth> | undefined;
@@ -63,16 +67,19 @@ export async function endFailingCanaries(
       continue;
     }
     try {
-      // Only the canary judged: one an operator started since is theirs (a conflict, below).
+      // Only the canary judged, at the revision judged: one an operator started since is theirs (a
+      // conflict, below), even when it runs the same version again.
       const change = await clearCanary(deps, {
         name: head.name,
         version: head.canary,
+        expectedRevision: head.revision,
         by: `alarm:${input.alarmName}`,
         reason: input.reason,
       });
       if (change !== undefined) ended.push({ name: head.name, version: head.canary as number });
     } catch (error) {
-      // An operator changed the model meanwhile: their decision stands, and it is theirs to review.
+      // An operator changed the model meanwhile (ended, restarted or reweighted the canary, or
+      // anything else): their decision stands, and it is theirs to review.
       if (!(error instanceof ConflictError)) throw error;
       kept.push(head.name);
     }

@@ -96,11 +96,15 @@ export async function listVersions(
   return items.map((item) => ModelVersionSchema.parse(item));
 }
 
-/** Every model's head record, by name. */
-export async function listModels(deps: RegistryDeps): Promise<ModelHead[]> {
+/** Every model's head record, by name; `consistent` also sees a change made a moment ago. */
+export async function listModels(
+  deps: RegistryDeps,
+  options: { consistent?: boolean } = {},
+): Promise<ModelHead[]> {
   const items = await queryAll(deps, {
     KeyConditionExpression: 'pk = :pk',
     ExpressionAttributeValues: { ':pk': HEADS_PARTITION },
+    ...(options.consistent ? { ConsistentRead: true } : {}),
   });
   return items.map((item) => ModelHeadSchema.parse(item));
 }

@@ -3,7 +3,7 @@ import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { endFailingCanaries } from '../../core/models/auto-rollback.js';
 import { pushModel } from '../../core/models/push.js';
 import { getHead, listChanges } from '../../core/models/registry.js';
-import { history, promote, startCanary } from '../../core/models/routing.js';
+import { clearCanary, history, promote, startCanary } from '../../core/models/routing.js';
 import type { AlarmStateChange } from '../../functions/auto-rollback.js';
 import { largeModel } from '../../tools/onnx-models.js';
 import { context } from '../helpers/context.js';
@@ -124,6 +124,31 @@ describe('automatic rollback of failing canaries (local emulators)', () => {
     expect(result.ended).not.toContainEqual(expect.objectContaining({ name: 'switched' }));
     expect(result.kept).toContain('switched');
     expect(await getHead(store.deps, 'switched')).toMatchObject({ canary: 3, canaryWeight: 5 });
+  });
+
+  it('leaves alone a canary an operator ended and started again on the same version after it judged', async () => {
+    // Prepare: version 2 at 10% judged failing; meanwhile the operator ends it and retries it at 1%
+    await withCanary('restarted');
+    const health = async (models: readonly string[]) => {
+      await clearCanary(store.deps, { name: 'restarted', by: 'op', reason: 'errors at 10%' });
+      await startCanary(store.deps, { name: 'restarted', version: 2, weight: 1, by: 'op' });
+      return judged(models, 'restarted');
+    };
+    // Act
+    const result = await endFailingCanaries(store.deps, {
+      alarmName: 'a',
+      reason: 'r',
+      marginPct: 5,
+      health,
+    });
+    // Assess: the operator's canary runs on, and the last change is theirs
+    expect(result.ended).not.toContainEqual(expect.objectContaining({ name: 'restarted' }));
+    expect(result.kept).toContain('restarted');
+    expect(await getHead(store.deps, 'restarted')).toMatchObject({ canary: 2, canaryWeight: 1 });
+    expect((await history(store.deps, 'restarted'))[0]).toMatchObject({
+      action: 'canary',
+      by: 'op',
+    });
   });
 
   it('reports a canary as ended when the answer to its write was lost and the SDK retried it', async () => {
