@@ -97,6 +97,7 @@ export function decodeInferRequest(
       throw new InvalidInputError(`input '${input.name}' appears more than once`);
     seen.add(input.name);
     const count = checkInput(input, spec, limits);
+    refuseExtensions(input.parameters, `input '${input.name}'`);
     const binarySize = input.parameters?.binary_data_size;
     if (binarySize === undefined) {
       if (input.data === undefined)
@@ -171,6 +172,7 @@ function selectOutputs(
     }
     if (outputs.includes(output.name))
       throw new InvalidInputError(`output '${output.name}' is requested more than once`);
+    refuseExtensions(output.parameters, `output '${output.name}'`);
     outputs.push(output.name);
     if (
       booleanParameter(output.parameters, 'binary_data', `output '${output.name}'`) ??
@@ -180,6 +182,29 @@ function selectOutputs(
     }
   }
   return { outputs, binaryOutputs };
+}
+
+/**
+ * Parameters of Triton's extensions that maas does not offer (GET /v2 lists those it does). Ignored,
+ * they would get a client an answer of another shape than it asked for (raw scores for a
+ * classification, JSON data in place of a shared-memory region), so they are refused by name.
+ */
+const UNSUPPORTED_PARAMETERS: Readonly<Record<string, string>> = {
+  classification: 'classification',
+  shared_memory_region: 'shared memory',
+  shared_memory_byte_size: 'shared memory',
+  shared_memory_offset: 'shared memory',
+};
+
+function refuseExtensions(parameters: Record<string, unknown> | undefined, where: string): void {
+  for (const key in parameters) {
+    const extension = UNSUPPORTED_PARAMETERS[key];
+    if (extension !== undefined) {
+      throw new InvalidInputError(
+        `${where}: parameter ${key} belongs to Triton's ${extension} extension, which maas does not offer`,
+      );
+    }
+  }
 }
 
 function booleanParameter(

@@ -152,6 +152,35 @@ describe('decodeInferRequest', () => {
       { inputs: [x, n], outputs: [{ name: 'y', parameters: { binary_data: 1 } }] },
       /binary_data must be true or false/,
     ],
+    [
+      "Triton's classification extension",
+      { inputs: [x, n], outputs: [{ name: 'y', parameters: { classification: 2 } }] },
+      /output 'y': parameter classification belongs to Triton's classification extension, which maas does not offer/,
+    ],
+    [
+      "Triton's shared memory, for an output",
+      {
+        inputs: [x, n],
+        outputs: [
+          { name: 'y', parameters: { shared_memory_region: 'o0', shared_memory_byte_size: 16 } },
+        ],
+      },
+      /output 'y': parameter shared_memory_region belongs to Triton's shared memory extension/,
+    ],
+    [
+      "Triton's shared memory, for an input",
+      {
+        inputs: [
+          {
+            ...x,
+            data: undefined,
+            parameters: { shared_memory_region: 'i0', shared_memory_byte_size: 16 },
+          },
+          n,
+        ],
+      },
+      /input 'x': parameter shared_memory_region belongs to Triton's shared memory extension/,
+    ],
     ['no inputs at all', { inputs: [] }, /invalid inference request: inputs/],
     ['a body that is not an object', [1, 2], /invalid inference request/],
     [
