@@ -8,13 +8,21 @@ import {
 } from './number-scan.js';
 
 /**
+ * Whether a body may name INT64 or UINT64: as plain text, or with \u escapes, which JSON allows in
+ * a datatype ("\u0049NT64") and which only a parse would read.
+ */
+function mayNameInt64(body: { includes(value: string): boolean }): boolean {
+  return body.includes('INT64') || body.includes('\\u');
+}
+
+/**
  * Parses a request's JSON. INT64/UINT64 values beyond 2^53 must survive exactly, which JSON.parse
  * cannot do (it rounds them to doubles), so bodies that mention those datatypes go through a small
  * parser that keeps such integers as bigint. Everything else takes the native fast path.
  */
 export function parseJson(text: string): unknown {
   try {
-    return text.includes('INT64')
+    return mayNameInt64(text)
       ? new JsonParser(Buffer.from(text, 'utf8'), { bigints: always, tensorData: false }).document()
       : JSON.parse(text);
   } catch (error) {
@@ -33,7 +41,7 @@ export function parseInferJson(bytes: Uint8Array): unknown {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return parseInfer(
     new JsonParser(buffer, {
-      bigints: once(() => buffer.includes('INT64')),
+      bigints: once(() => mayNameInt64(buffer)),
       tensorData: true,
     }),
   );
@@ -50,7 +58,7 @@ export function parseInferJsonText(text: string): { readonly document: unknown }
     loaded &&
     parseLoaded(
       loaded,
-      () => text.includes('INT64'),
+      () => mayNameInt64(text),
       (start, end) => Buffer.from(text.slice(start, end), 'latin1'),
     )
   );
@@ -62,7 +70,7 @@ export function parseInferJsonText(text: string): { readonly document: unknown }
  */
 export function parseInferJsonBase64(base64: string): { readonly document: unknown } | undefined {
   const loaded = loadBase64(base64);
-  return loaded && parseLoaded(loaded, () => loaded.bytes.includes('INT64'), base64Range(base64));
+  return loaded && parseLoaded(loaded, () => mayNameInt64(loaded.bytes), base64Range(base64));
 }
 
 /** A document in the scanner's memory, parsed; `copy` gives its bytes again once the memory moves on. */

@@ -193,6 +193,14 @@ describe('decodeInferRequest', () => {
     expect(() => decode(body)).toThrow(message);
   });
 
+  // JSON may spell the datatype with escapes; the integers must stay exact all the same.
+  it('keeps INT64 beyond 2^53 exact when the datatype is written with \\u escapes', () => {
+    const body =
+      '{"inputs":[{"name":"x","datatype":"FP32","shape":[2,2],"data":[1,2,3,4]},' +
+      '{"name":"n","datatype":"\\u0049NT64","shape":[],"data":[9007199254740993]}]}';
+    expect(decode(body).inputs[1]?.data).toEqual(BigInt64Array.from([9007199254740993n]));
+  });
+
   it('refuses malformed JSON', () => {
     expect(() => decode('{"inputs": [')).toThrow(/malformed JSON body/);
   });
