@@ -189,16 +189,16 @@ function selectOutputs(
  * they would get a client an answer of another shape than it asked for (raw scores for a
  * classification, JSON data in place of a shared-memory region), so they are refused by name.
  */
-const UNSUPPORTED_PARAMETERS: Readonly<Record<string, string>> = {
-  classification: 'classification',
-  shared_memory_region: 'shared memory',
-  shared_memory_byte_size: 'shared memory',
-  shared_memory_offset: 'shared memory',
-};
+const UNSUPPORTED_PARAMETERS: ReadonlyMap<string, string> = new Map([
+  ['classification', 'classification'],
+  ['shared_memory_region', 'shared memory'],
+  ['shared_memory_byte_size', 'shared memory'],
+  ['shared_memory_offset', 'shared memory'],
+]);
 
 function refuseExtensions(parameters: Record<string, unknown> | undefined, where: string): void {
   for (const key in parameters) {
-    const extension = UNSUPPORTED_PARAMETERS[key];
+    const extension = UNSUPPORTED_PARAMETERS.get(key);
     if (extension !== undefined) {
       throw new InvalidInputError(
         `${where}: parameter ${key} belongs to Triton's ${extension} extension, which maas does not offer`,

@@ -201,6 +201,13 @@ describe('decodeInferRequest', () => {
     expect(decode(body).inputs[1]?.data).toEqual(BigInt64Array.from([9007199254740993n]));
   });
 
+  // Clients name their own parameters; only the extensions' names are refused, never Object's.
+  it('accepts parameters named like Object.prototype members', () => {
+    const parameters = { constructor: 'v', toString: 1, valueOf: true, __proto__: 'x' };
+    const body = `{"inputs":[${JSON.stringify({ ...x, parameters })},${JSON.stringify(n)}],"outputs":[{"name":"y","parameters":${JSON.stringify(parameters)}}]}`;
+    expect(decode(body).outputs).toEqual(['y']);
+  });
+
   it('refuses malformed JSON', () => {
     expect(() => decode('{"inputs": [')).toThrow(/malformed JSON body/);
   });
