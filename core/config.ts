@@ -42,6 +42,9 @@ export type Config = z.infer<typeof ConfigSchema>;
  */
 export const LAMBDA_PAYLOAD_BYTES = 6 * MiB;
 
+/** What a payload keeps for all around its body: an event's headers and context, a response's status and headers. */
+export const LAMBDA_ENVELOPE_BYTES = 64 * 1024;
+
 /**
  * The inference function's timeout unless an operator sets `timeoutSeconds`: above API Gateway's 29 s
  * on purpose (infra/settings.ts). The local stack gives each invocation as long.

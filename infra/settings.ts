@@ -3,6 +3,7 @@ import type { Node } from 'constructs';
 import { z } from 'zod';
 import {
   DEFAULT_FUNCTION_TIMEOUT_SECONDS,
+  LAMBDA_ENVELOPE_BYTES,
   LAMBDA_PAYLOAD_BYTES,
   loadConfig,
 } from '../core/config.js';
@@ -18,7 +19,9 @@ const CODE = loadConfig({});
  * larger) inside an event that must stay under Lambda's 6 MiB synchronous payload limit, and 64 KiB are
  * left for the headers and the rest of the event.
  */
-export const MAX_BODY_BYTES_LIMIT = Math.floor(((LAMBDA_PAYLOAD_BYTES - 64 * 1024) * 3) / 4);
+export const MAX_BODY_BYTES_LIMIT = Math.floor(
+  ((LAMBDA_PAYLOAD_BYTES - LAMBDA_ENVELOPE_BYTES) * 3) / 4,
+);
 
 const RETENTIONS = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number');
 

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { LAMBDA_PAYLOAD_BYTES } from '../../core/config.js';
+import { LAMBDA_ENVELOPE_BYTES, LAMBDA_PAYLOAD_BYTES } from '../../core/config.js';
 import type { ModelRef } from '../../core/inference/endpoints.js';
 import { checkModelName, parseVersion } from '../../core/models/names.js';
 import { InvalidInputError, PayloadTooLargeError } from '../../core/oip/errors.js';
@@ -17,6 +17,18 @@ export function ok(): APIGatewayProxyResult {
   return { statusCode: 200, headers: {}, body: '' };
 }
 
+/** The UTF-8 size of `text` written as a JSON string, counted without writing it. */
+function jsonStringBytes(text: string): number {
+  let escapes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 0x22 || code === 0x5c)
+      escapes += 1; // \" and \\
+    else if (code < 0x20) escapes += 5; // \u00XX at most
+  }
+  return Buffer.byteLength(text, 'utf8') + escapes + 2;
+}
+
 /**
  * A text body as is, or bytes in base64, which API Gateway decodes back to bytes for the client. One
  * too large for Lambda to return is refused here, in the protocol's words and the same locally, rather
@@ -31,19 +43,17 @@ export function bytes(
     typeof body === 'string'
       ? { statusCode, headers, body }
       : { statusCode, headers, body: body.toString('base64'), isBase64Encoded: true };
-  checkResponseSize(result.body);
+  checkResponseSize(result.body, result.isBase64Encoded === true);
   return result;
 }
 
-/** Room in Lambda's payload for the status, the headers and the response's JSON around its body. */
-const RESPONSE_ENVELOPE_BYTES = 64 * 1024;
-const RESPONSE_BODY_LIMIT = LAMBDA_PAYLOAD_BYTES - RESPONSE_ENVELOPE_BYTES;
+const RESPONSE_BODY_LIMIT = LAMBDA_PAYLOAD_BYTES - LAMBDA_ENVELOPE_BYTES;
 
-function checkResponseSize(body: string): void {
+function checkResponseSize(body: string, base64: boolean): void {
   // The body travels as a JSON string: at most 6 bytes per character (\u escapes), so a body that
-  // fits even so is not measured.
+  // fits even so is not measured. Base64 needs no escapes: its size is its length and two quotes.
   if (body.length * 6 <= RESPONSE_BODY_LIMIT) return;
-  const size = Buffer.byteLength(JSON.stringify(body));
+  const size = base64 ? body.length + 2 : jsonStringBytes(body);
   if (size > RESPONSE_BODY_LIMIT) {
     throw new InvalidInputError(
       `the answer would be ${size} bytes, over the ${RESPONSE_BODY_LIMIT} a Lambda function can ` +
