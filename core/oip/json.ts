@@ -171,7 +171,7 @@ export class TensorNumbers {
 
 interface ParserOptions {
   /**
-   * Whether integers beyond 2^53 become bigint (the body mentions INT64), except in the request's
+   * Whether integers beyond 2^53 become bigint (the body may name INT64: mayNameInt64), except in the request's
    * parameters. Asked only when such an integer is met: searching a 3 MB body for the word took
    * longer than a tenth of its scan.
    */
@@ -205,8 +205,11 @@ const FP32_INFINITE_FROM = 2 ** 128 - 2 ** 103;
 // Deep enough for any real tensor; deeper data takes the general path, which applies the limit.
 const MAX_TENSOR_DEPTH = 30;
 
-// ignoreBOM keeps a U+FEFF that starts a string: by default the decoder drops it.
-const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/**
+ * Strict UTF-8, for text that must come back as sent: bytes that are not UTF-8 throw instead of
+ * becoming U+FFFD, and ignoreBOM keeps a leading U+FEFF, which the decoder otherwise drops.
+ */
+export const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Short ASCII strings seen lately, by a hash of their bytes: the parser's strings mostly repeat. */
 const INTERNED: (string | undefined)[] = new Array(256).fill(undefined);

@@ -2,7 +2,7 @@ import type { TensorSpec } from '../models/schemas.js';
 import { DATATYPES, type Datatype, type DatatypeInfo, isDatatype } from './datatypes.js';
 import { InvalidInputError, PayloadTooLargeError } from './errors.js';
 import { fromHalfBits, toHalfBits } from './fp16.js';
-import { TensorNumbers } from './json.js';
+import { TensorNumbers, UTF8 } from './json.js';
 import { printFloats } from './number-print.js';
 import type { RequestInput } from './schemas.js';
 import type { Tensor, TensorData } from './tensor.js';
@@ -370,9 +370,6 @@ const isWellFormed = (s: string): boolean =>
   (s as string & { isWellFormed(): boolean }).isWellFormed();
 
 const LONE_SURROGATE = /\p{Surrogate}/u;
-
-// ignoreBOM keeps a leading U+FEFF: by default the decoder drops it, and the element would change.
-const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function decodeBinaryStrings(bytes: Uint8Array, count: number, where: string): string[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
