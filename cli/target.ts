@@ -91,7 +91,9 @@ export async function resolveRegion(args: Pick<TargetArgs, 'region'>): Promise<s
   const probe = new STSClient({});
   try {
     return await probe.config.region();
-  } catch {
+  } catch (error) {
+    // Only the SDK's own "none found"; a config file it cannot read says so in its own words.
+    if ((error as Error).message !== 'Region is missing') throw error;
     throw new UsageError(
       'no AWS region: pass --region, set AWS_REGION, give your profile a region (aws configure), ' +
         'or use --local for the local stack',
