@@ -51,9 +51,12 @@ describe('automatic rollback of failing canaries (local emulators)', () => {
     const { handler } = await import('../../functions/auto-rollback.js');
     const event = loadFixture<AlarmEvent>('events/eventbridge', 'canary-alarm');
     // Act
-    await (handler as (e: AlarmEvent, c: Context) => Promise<void>)(event, context);
-    // Only the handler's CloudWatch client was to give up at once; clients made later retry as usual.
-    delete process.env.AWS_MAX_ATTEMPTS;
+    try {
+      await (handler as (e: AlarmEvent, c: Context) => Promise<void>)(event, context);
+    } finally {
+      // Only the handler's CloudWatch client was to give up at once; clients made later retry as usual.
+      delete process.env.AWS_MAX_ATTEMPTS;
+    }
     // Assess
     for (const name of ['alpha', 'beta']) {
       const head = await getHead(store.deps, name);
