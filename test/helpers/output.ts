@@ -8,30 +8,44 @@ import { jest } from '@jest/globals';
  */
 export async function captureOutput(work: () => unknown): Promise<string> {
   let raw = '';
+  const restore = redirectOutput([1, 2], (chunk) => {
+    raw += chunk;
+  });
+  try {
+    await work();
+  } finally {
+    restore();
+  }
+  return raw;
+}
+
+/**
+ * Sends what the process writes to the given descriptors (1 stdout, 2 stderr), through the streams or
+ * straight to the descriptors, to `sink` instead, until the returned function is called.
+ */
+export function redirectOutput(fds: readonly (1 | 2)[], sink: (chunk: string) => void): () => void {
   const capture = (chunk: string | Uint8Array) => {
-    raw += chunk.toString();
+    sink(chunk.toString());
     return true;
   };
   const direct = fs.writeSync;
   const spies = [
-    jest.spyOn(process.stdout, 'write').mockImplementation(capture),
-    jest.spyOn(process.stderr, 'write').mockImplementation(capture),
+    ...fds.map((fd) =>
+      jest.spyOn(fd === 1 ? process.stdout : process.stderr, 'write').mockImplementation(capture),
+    ),
     jest.spyOn(fs, 'writeSync').mockImplementation(((
       fd: number,
       data: string,
       ...rest: never[]
     ) => {
-      if (fd !== 1 && fd !== 2) return direct(fd, data, ...rest);
+      if (!(fds as readonly number[]).includes(fd)) return direct(fd, data, ...rest);
       capture(data);
       return Buffer.byteLength(data);
     }) as typeof fs.writeSync),
   ];
-  try {
-    await work();
-  } finally {
+  return () => {
     for (const spy of spies) spy.mockRestore();
-  }
-  return raw;
+  };
 }
 
 /** The JSON lines in captured output. */

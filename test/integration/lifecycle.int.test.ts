@@ -4,6 +4,7 @@ import { pushModel } from '../../core/models/push.js';
 import { clearCanary, promote, rollback, startCanary } from '../../core/models/routing.js';
 import { largeModel } from '../../tools/onnx-models.js';
 import { maas } from '../helpers/cli.js';
+import { redirectOutput } from '../helpers/output.js';
 import { type LocalEnv, request, startLocal } from '../helpers/start-local.js';
 
 const TTL_MS = 400;
@@ -53,11 +54,18 @@ describe('version lifecycle over HTTP (local stack, routing TTL 400 ms)', () => 
   };
   const waitTtl = () => new Promise((resolve) => setTimeout(resolve, TTL_MS + 100));
 
+  // Thousands of requests, each with its metrics record on stdout (EMF): they would bury the run's
+  // results in CI's output. Errors still reach stderr.
+  let restoreStdout: () => void;
   beforeAll(async () => {
+    restoreStdout = redirectOutput([1], () => {});
     local = await startLocal({ MAAS_METADATA_TTL_MS: String(TTL_MS) });
     process.env.MAAS_HOME = local.home;
   });
-  afterAll(() => local.stop());
+  afterAll(async () => {
+    await local.stop();
+    restoreStdout();
+  });
 
   it('serves the newest version of a model that has no stable version yet', async () => {
     const name = await model('fresh', 2);
