@@ -26,12 +26,50 @@ export const MAX_BODY_BYTES_LIMIT = Math.floor(
 const RETENTIONS = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number');
 
 // Context values come as JSON from cdk.json and as strings from `-c key=value`: accept both.
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
+/** A whole number in range, as a number or as its decimal digits; anything else says the range. */
+const int = (min: number, max: number) =>
+  z.unknown().transform((value, ctx) => {
+    const n =
+      typeof value === 'number'
+        ? value
+        : typeof value === 'string' && /^\s*-?\d+\s*$/.test(value)
+          ? Number(value)
+          : Number.NaN;
+    if (Number.isInteger(n) && n >= min && n <= max) return n;
+    ctx.addIssue({
+      code: 'custom',
+      message: `a whole number from ${min} to ${max}, not ${JSON.stringify(value)}`,
+    });
+    return z.NEVER;
+  });
+/** What `-c key=` can say for "none": cdk.json says null. */
+const NONE = ['null', 'none', ''];
+const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')], {
+  error: 'true or false',
+});
 const modelList = z
   .union([z.string(), z.array(z.string())])
-  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((m) => m.trim()).filter(Boolean))
-  .pipe(z.array(z.string().regex(MODEL_NAME_PATTERN, `each model name: ${MODEL_NAME_RULE}`)));
+  .transform((v) => {
+    // `-c 'preloadModels=["a","b"]'` spells the list cdk.json would hold.
+    const list = Array.isArray(v) ? v : v.trim().startsWith('[') ? parseList(v) : v.split(',');
+    return list.map((m) => String(m).trim()).filter((m) => m !== '' && !NONE.includes(m));
+  })
+  .pipe(
+    z.array(
+      z.string().regex(MODEL_NAME_PATTERN, {
+        error: (issue) => `model name '${String(issue.input)}': ${MODEL_NAME_RULE}`,
+      }),
+    ),
+  );
+
+function parseList(text: string): unknown[] {
+  try {
+    const list: unknown = JSON.parse(text);
+    return Array.isArray(list) ? list : [text];
+  } catch {
+    return [text];
+  }
+}
 
 const SettingsShape = z.object({
   /** Stacks are `<prefix>-Storage` and `<prefix>-Serving`; the CLI's `--stack` names the prefix. */
@@ -50,12 +88,14 @@ const SettingsShape = z.object({
   timeoutSeconds: int(1, 900).default(DEFAULT_FUNCTION_TIMEOUT_SECONDS),
   /** Reserved concurrency for the inference function; null leaves it unreserved. */
   reservedConcurrency: z
-    .union([z.null(), z.literal('none'), int(1, 100_000)])
+    .union([z.null(), z.enum(NONE), int(1, 100_000)], {
+      error: 'a whole number from 1 to 100000, or none',
+    })
     .optional()
-    .transform((v) => (v === null || v === 'none' ? undefined : v)),
+    .transform((v) => (typeof v === 'number' ? v : undefined)),
   /** Instances initialised ahead of traffic (with preloadModels loaded); 0 for none. Billed while deployed. */
   provisionedConcurrency: int(0, 100_000).default(0),
-  /** Models loaded during the function's init, comma-separated (newest ready version of each). */
+  /** Models loaded during the function's init, comma-separated (their stable and canary versions; a model with no stable version: its newest). */
   preloadModels: modelList.default([]),
   /** How long API Gateway reuses an authorizer answer per key; 0 checks every request. */
   authorizerCacheTtlSeconds: int(0, 3600).default(CODE.keyCacheTtlMs / 1000),
@@ -80,9 +120,9 @@ const SettingsShape = z.object({
   executionLogLevel: z.enum(['OFF', 'ERROR', 'INFO']).default('OFF'),
   /** Where alarm notifications are e-mailed (the address confirms the subscription once); null for none. */
   alarmEmail: z
-    .union([z.null(), z.email()])
+    .union([z.null(), z.enum(NONE), z.email()], { error: 'an e-mail address, or none' })
     .optional()
-    .transform((v) => v ?? undefined),
+    .transform((v) => (v === null || v === undefined || NONE.includes(v) ? undefined : v)),
   /** The runbook the alarm descriptions link to, by section: a URL to docs/runbook.md in your repository. */
   runbookUrl: z.string().min(1).default('docs/runbook.md'),
   /** API 5xx alarm: percent of requests over 5 minutes. */
@@ -101,13 +141,25 @@ const SettingsShape = z.object({
   canaryMinRequests: int(1, 1_000_000).default(20),
 });
 
+/** Lambda keeps this much of an account's concurrency unreserved, whatever functions reserve. */
+const UNRESERVED_MINIMUM = 100;
+
 const SettingsSchema = SettingsShape.refine(
   (s) => s.reservedConcurrency === undefined || s.provisionedConcurrency <= s.reservedConcurrency,
   {
     message: 'provisionedConcurrency cannot exceed reservedConcurrency',
     path: ['provisionedConcurrency'],
   },
-);
+)
+  // Refused at deploy otherwise, after the Storage stack went out.
+  .refine((s) => (s.reservedConcurrency ?? 0) <= s.accountConcurrencyLimit - UNRESERVED_MINIMUM, {
+    message: `at most accountConcurrencyLimit - ${UNRESERVED_MINIMUM}: Lambda keeps ${UNRESERVED_MINIMUM} of the account's concurrency unreserved`,
+    path: ['reservedConcurrency'],
+  })
+  .refine((s) => s.provisionedConcurrency <= s.accountConcurrencyLimit - UNRESERVED_MINIMUM, {
+    message: `at most accountConcurrencyLimit - ${UNRESERVED_MINIMUM}: Lambda keeps ${UNRESERVED_MINIMUM} of the account's concurrency unreserved`,
+    path: ['provisionedConcurrency'],
+  });
 
 /** Every deployment setting, validated. Read once, in the composition root. */
 export type Settings = z.infer<typeof SettingsSchema>;
@@ -128,9 +180,24 @@ export function parseSettings(context: Readonly<Record<string, unknown>>): Setti
 
 /** Reads settings from the app's cdk context (cdk.json, cdk.context.json and `-c` flags). */
 export function readSettings(node: Node): Settings {
+  refuseMisspelt(Object.keys(node.getAllContext()));
   return parseSettings(
     Object.fromEntries(SETTING_KEYS.map((key) => [key, node.tryGetContext(key)])),
   );
+}
+
+/**
+ * A context key that is a setting's name in another case or spelling (`memorysize`, `memory_size`)
+ * would otherwise be ignored without a word, and the deployment would keep the default.
+ */
+export function refuseMisspelt(contextKeys: readonly string[]): void {
+  const plain = (key: string) => key.toLowerCase().replace(/[-_]/g, '');
+  for (const key of contextKeys) {
+    if ((SETTING_KEYS as readonly string[]).includes(key)) continue;
+    const meant = SETTING_KEYS.find((setting) => plain(setting) === plain(key));
+    if (meant !== undefined)
+      throw new SettingsError(`unknown context key '${key}': did you mean '${meant}'?`);
+  }
 }
 
 export class SettingsError extends Error {

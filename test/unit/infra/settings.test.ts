@@ -5,6 +5,7 @@ import { loadConfig } from '../../../core/config.js';
 import {
   MAX_BODY_BYTES_LIMIT,
   parseSettings,
+  refuseMisspelt,
   SETTING_KEYS,
   SettingsError,
 } from '../../../infra/settings.js';
@@ -50,9 +51,56 @@ describe('parseSettings', () => {
     });
   });
 
-  it('leaves concurrency unreserved for null or "none"', () => {
-    expect(parseSettings({ reservedConcurrency: null }).reservedConcurrency).toBeUndefined();
-    expect(parseSettings({ reservedConcurrency: 'none' }).reservedConcurrency).toBeUndefined();
+  it('leaves concurrency unreserved, and e-mail off, for null or what `-c key=` can say for it', () => {
+    for (const none of [null, 'none', 'null', '']) {
+      expect(parseSettings({ reservedConcurrency: none }).reservedConcurrency).toBeUndefined();
+      expect(parseSettings({ alarmEmail: none }).alarmEmail).toBeUndefined();
+    }
+    expect(parseSettings({ preloadModels: 'none' }).preloadModels).toEqual([]);
+  });
+
+  it('reads a preloadModels list written as JSON on the command line', () => {
+    expect(parseSettings({ preloadModels: '["vad", "demo"]' }).preloadModels).toEqual([
+      'vad',
+      'demo',
+    ]);
+  });
+
+  it.each([
+    [{ memorySize: '' }, '\'memorySize\': a whole number from 1024 to 10240, not ""'],
+    [
+      { authorizerCacheTtlSeconds: '' },
+      "'authorizerCacheTtlSeconds': a whole number from 0 to 3600",
+    ],
+    [{ memorySize: '0x1000' }, 'a whole number from 1024 to 10240, not "0x1000"'],
+    [{ provisionedConcurrency: true }, 'a whole number from 0 to 100000, not true'],
+    [
+      { reservedConcurrency: 'lots' },
+      "'reservedConcurrency': a whole number from 1 to 100000, or none",
+    ],
+    [{ reservedConcurrency: 950 }, "'reservedConcurrency': at most accountConcurrencyLimit - 100"],
+    [
+      { provisionedConcurrency: 2000 },
+      "'provisionedConcurrency': at most accountConcurrencyLimit - 100",
+    ],
+    [{ preloadModels: 'good,Bad' }, "model name 'Bad'"],
+    [{ waf: 'FALSE' }, "'waf': true or false"],
+  ])('refuses %j, saying what it accepts', (context, message) => {
+    expect(() => parseSettings(context)).toThrow(message);
+  });
+
+  it('refuses a context key that is a setting misspelt, naming the setting', () => {
+    expect(() => refuseMisspelt(['memorysize'])).toThrow(
+      "unknown context key 'memorysize': did you mean 'memorySize'?",
+    );
+    expect(() => refuseMisspelt(['memory_size'])).toThrow("did you mean 'memorySize'?");
+    expect(() =>
+      refuseMisspelt([
+        'memorySize',
+        '@aws-cdk/core:newStyleStackSynthesis',
+        'acknowledged-issue-numbers',
+      ]),
+    ).not.toThrow();
   });
 
   it.each([
