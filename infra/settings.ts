@@ -124,7 +124,14 @@ const SettingsShape = z.object({
     .optional()
     .transform((v) => (v === null || v === undefined || NONE.includes(v) ? undefined : v)),
   /** The runbook the alarm descriptions link to, by section: a URL to docs/runbook.md in your repository. */
-  runbookUrl: z.string().min(1).default('docs/runbook.md'),
+  // Each alarm's description is its text (up to about 120 characters), then this URL with a section: 800
+  // keeps every one within CloudFormation's 1,024, where a longer one failed the synth under another name.
+  runbookUrl: z
+    .string()
+    .trim()
+    .min(1, 'a URL')
+    .max(800, 'at most 800 characters')
+    .default('docs/runbook.md'),
   /** API 5xx alarm: percent of requests over 5 minutes. */
   serverErrorRatePct: z.coerce.number().positive().max(100).default(1),
   /** API 4xx spike alarm: percent of requests, over two of three 5-minute periods. */

@@ -85,6 +85,11 @@ describe('parseSettings', () => {
     ],
     [{ preloadModels: 'good,Bad' }, "model name 'Bad'"],
     [{ waf: 'FALSE' }, "'waf': true or false"],
+    [
+      { runbookUrl: `https://example.com/${'x'.repeat(800)}` },
+      "'runbookUrl': at most 800 characters",
+    ],
+    [{ runbookUrl: ' ' }, "'runbookUrl': a URL"],
   ])('refuses %j, saying what it accepts', (context, message) => {
     expect(() => parseSettings(context)).toThrow(message);
   });
