@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type {
   APIGatewayAuthorizerResult,
   APIGatewayProxyEvent,
@@ -66,6 +67,12 @@ export async function startServer(options: ServerOptions): Promise<LocalServer> 
     res.writeContinue();
     handle(req, res);
   });
+  // What Node's HTTP layer refuses before any handler runs answers in the protocol's shape too (on AWS,
+  // API Gateway answers these itself).
+  server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) =>
+    send(res, 417, { error: 'unsupported Expect header: only 100-continue is understood' }),
+  );
+  server.on('clientError', refuseMalformed);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, '127.0.0.1', resolve);
@@ -240,6 +247,25 @@ function refuseTooLarge(
     if (drained > DRAIN_LIMIT_BYTES) req.destroy();
   });
   req.resume();
+}
+
+/** A request Node's parser refused: an answer in the protocol's shape, then the connection closed. */
+function refuseMalformed(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  const body = JSON.stringify({
+    error:
+      status === 431
+        ? 'request headers too large'
+        : `malformed HTTP request${error.code === undefined ? '' : ` (${error.code})`}`,
+  });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

@@ -120,6 +120,55 @@ describe('local server: request to API Gateway event', () => {
     expect(asked.status).toBe(413);
   });
 
+  /** What the server answers to `request`, written as is on a connection of its own. */
+  const raw = (request: string) =>
+    new Promise<string>((resolve, reject) => {
+      const socket = connect(server.port, '127.0.0.1');
+      let answer = '';
+      socket.on('error', reject);
+      socket.on('data', (chunk: Buffer) => {
+        answer += chunk.toString();
+      });
+      socket.on('end', () => resolve(answer));
+      socket.on('connect', () => socket.write(request));
+    });
+  const statusAndBody = (answer: string) => {
+    const [head, body] = answer.split('\r\n\r\n');
+    return {
+      status: head?.split('\r\n')[0],
+      type: /content-type: ([^\r]*)/i.exec(head ?? '')?.[1],
+      body: JSON.parse(body ?? 'null'),
+    };
+  };
+
+  it.each([
+    [
+      'a Content-Length that is not a number',
+      'POST /v2 HTTP/1.1\r\nhost: x\r\ncontent-length: abc\r\n\r\n',
+      'HTTP/1.1 400 Bad Request',
+      /^malformed HTTP request \(HPE_/,
+    ],
+    [
+      "headers over the parser's limit",
+      `GET /v2 HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(20_000)}\r\n\r\n`,
+      'HTTP/1.1 431 Request Header Fields Too Large',
+      /^request headers too large$/,
+    ],
+    [
+      'an Expect it does not understand',
+      'GET /v2 HTTP/1.1\r\nhost: x\r\nexpect: foo\r\nconnection: close\r\n\r\n',
+      'HTTP/1.1 417 Expectation Failed',
+      /^unsupported Expect header/,
+    ],
+  ])("answers %s in the protocol's error shape", async (_, request, status, message) => {
+    const answer = statusAndBody(await raw(request));
+    expect(answer).toEqual({
+      status,
+      type: 'application/json',
+      body: { error: expect.stringMatching(message) },
+    });
+  });
+
   it('gives no query parameters when there is no query', async () => {
     await fetch(`${server.url}/v2/models/m`, { headers: { authorization: 'Bearer secret' } });
 
