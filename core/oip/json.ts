@@ -70,7 +70,12 @@ export function parseInferJsonText(text: string): { readonly document: unknown }
  */
 export function parseInferJsonBase64(base64: string): { readonly document: unknown } | undefined {
   const loaded = loadBase64(base64);
-  return loaded && parseLoaded(loaded, () => mayNameInt64(loaded.bytes), base64Range(base64));
+  // From the request's own text, never the scanner's memory: the question may come after an await
+  // (decoding waits for the model's routing), by when another request's body may be there.
+  return (
+    loaded &&
+    parseLoaded(loaded, () => mayNameInt64(Buffer.from(base64, 'base64')), base64Range(base64))
+  );
 }
 
 /** A document in the scanner's memory, parsed; `copy` gives its bytes again once the memory moves on. */

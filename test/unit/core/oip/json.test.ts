@@ -349,6 +349,22 @@ describe('parseInferJson', () => {
     }
   });
 
+  // In a server, requests interleave: one's integers may be read after another's body was scanned.
+  it('keeps INT64 exact when its data is read after another body took the scanner', () => {
+    const int64 = parseInferJsonBase64(
+      Buffer.from(
+        '{"inputs":[{"name":"x","datatype":"INT64","shape":[2],"data":[9007199254740993,5]}]}',
+      ).toString('base64'),
+    )?.document as { inputs: { data: TensorNumbers }[] };
+    // Another request's body, with no INT64 in it, scanned before the first one's data is read.
+    parseInferJsonBase64(
+      Buffer.from(
+        `{"inputs":[{"name":"y","datatype":"FP32","shape":[64],"data":[${Array(64).fill('0.5').join(',')}]}]}`,
+      ).toString('base64'),
+    );
+    expect(int64.inputs[0]!.data.toArray()).toEqual([9007199254740993n, 5]);
+  });
+
   it("keeps the request parameters' numbers that no double holds as written, whatever the body holds", () => {
     const body = (datatype: string) =>
       `{"parameters":{"seed":9007199254740993,"n":[1e400,-0,0.5,12]},"inputs":[{"name":"x","datatype":"${datatype}","shape":[1],"data":[1]}]}`;
