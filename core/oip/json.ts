@@ -209,6 +209,12 @@ const TWO_53 = 2 ** 53;
 const FP32_INFINITE_FROM = 2 ** 128 - 2 ** 103;
 // Deep enough for any real tensor; deeper data takes the general path, which applies the limit.
 const MAX_TENSOR_DEPTH = 30;
+/**
+ * Objects and arrays within each other, at most. Far beyond any request's, and it keeps what walks a
+ * document recursively later (the echo of `parameters` in the response) well inside the stack: 4,000
+ * levels of parameters overflowed it, a 500 after the model had run.
+ */
+const MAX_NESTING = 128;
 
 /**
  * Strict UTF-8, for text that must come back as sent: bytes that are not UTF-8 throw instead of
@@ -240,6 +246,8 @@ function fourDigits(word: number): number {
 /** A strict JSON parser over UTF-8 bytes (RFC 8259: what JSON.parse accepts, nothing more). */
 class JsonParser {
   private pos = 0;
+  /** Objects and arrays open around the position. */
+  private depth = 0;
   /** The document in the WebAssembly scanner's memory: given with its text, or loaded once an input's data is met; null: not there. */
   private loaded: LoadedDocument | null | undefined;
   /** Copies of `bytes` from what they were written from, when they lie in the scanner's memory. */
@@ -268,8 +276,9 @@ class JsonParser {
   private value(at: At, float32 = false): unknown {
     this.skipSpace();
     const c = this.bytes[this.pos];
-    if (c === 0x7b) return this.object(at);
-    if (c === 0x5b) return at === 'data' ? this.tensorData(float32) : this.array(at);
+    if (c === 0x7b) return this.nested(() => this.object(at));
+    if (c === 0x5b)
+      return at === 'data' ? this.tensorData(float32) : this.nested(() => this.array(at));
     if (c === 0x22) return this.string();
     if (c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39))
       return this.number(at === 'parameters');
@@ -277,6 +286,15 @@ class JsonParser {
     if (this.literal('false')) return false;
     if (this.literal('null')) return null;
     return this.fail(c === undefined ? 'unexpected end of input' : 'unexpected character');
+  }
+
+  private nested<T>(parse: () => T): T {
+    if (++this.depth > MAX_NESTING) this.fail(`nested deeper than ${MAX_NESTING} levels`);
+    try {
+      return parse();
+    } finally {
+      this.depth--;
+    }
   }
 
   private literal(word: string): boolean {

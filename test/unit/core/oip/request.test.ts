@@ -208,6 +208,14 @@ describe('decodeInferRequest', () => {
     expect(decode(body).outputs).toEqual(['y']);
   });
 
+  it('refuses parameters nested deeper than 128 levels, which the answer would echo', () => {
+    const nested = (depth: number) =>
+      `{"parameters":{"x":${'['.repeat(depth)}${']'.repeat(depth)}},"inputs":[${JSON.stringify(x)},${JSON.stringify(n)}]}`;
+    expect(decode(nested(120)).parameters).toEqual({ x: expect.any(Array) });
+    expect(() => decode(nested(4000))).toThrow(InvalidInputError);
+    expect(() => decode(nested(4000))).toThrow(/nested deeper than 128 levels/);
+  });
+
   it('refuses malformed JSON', () => {
     expect(() => decode('{"inputs": [')).toThrow(/malformed JSON body/);
   });
