@@ -15,10 +15,19 @@ import {
   parseInferBody,
   parseInferText,
 } from '../core/oip/request.js';
-import { encodeInferResponse } from '../core/oip/response.js';
+import { encodeInferResponse, leastEncodedBytes } from '../core/oip/response.js';
 import { routeOf } from '../core/oip/routes.js';
 import { parseWith, RepositoryIndexRequestSchema } from '../core/oip/schemas.js';
-import { body, bytes, checkSize, header, json, modelRef, ok } from './shared/http.js';
+import {
+  body,
+  bytes,
+  checkLeastAnswerSize,
+  checkSize,
+  header,
+  json,
+  modelRef,
+  ok,
+} from './shared/http.js';
 import { standardMiddy } from './shared/middleware.js';
 import { factsOf, observeCache } from './shared/observe.js';
 import { logger, traced, tracer } from './shared/powertools.js';
@@ -114,6 +123,7 @@ export const handler = standardMiddy().handler(
           },
           facts.notes,
         );
+        checkLeastAnswerSize(leastEncodedBytes(result), result.binaryOutputs.size > 0);
         const encoded = encodeInferResponse(result);
         return bytes(200, encoded.body, encoded.headers);
       }

@@ -51,6 +51,24 @@ export function encodeInferResponse(result: InferResult): EncodedBody {
   };
 }
 
+/**
+ * The fewest bytes encodeInferResponse can write for `result`, counted from its outputs' elements
+ * without encoding them: so that an answer bound to be too large is refused before the work of
+ * writing it (a second of printing for 4 Mi BOOLs).
+ */
+export function leastEncodedBytes(result: InferResult): number {
+  let bytes = 0;
+  for (const tensor of result.outputs) {
+    const { data } = tensor;
+    const count = data.length;
+    if (result.binaryOutputs.has(tensor.name))
+      bytes += Array.isArray(data) ? 4 * count : data.byteLength; // BYTES: each length's 4 bytes
+    // An element and its comma: a digit, "true" or "false", or a string's two quotes.
+    else bytes += count * (tensor.datatype === 'BOOL' ? 5 : tensor.datatype === 'BYTES' ? 3 : 2);
+  }
+  return bytes;
+}
+
 /** Request parameters are echoed, except the ones that only steered the binary encoding. */
 function withoutBinaryFlags(
   parameters: Record<string, unknown>,

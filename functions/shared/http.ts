@@ -54,12 +54,23 @@ function checkResponseSize(body: string, base64: boolean): void {
   // fits even so is not measured. Base64 needs no escapes: its size is its length and two quotes.
   if (body.length * 6 <= RESPONSE_BODY_LIMIT) return;
   const size = base64 ? body.length + 2 : jsonStringBytes(body);
-  if (size > RESPONSE_BODY_LIMIT) {
-    throw new InvalidInputError(
-      `the answer would be ${size} bytes, over the ${RESPONSE_BODY_LIMIT} a Lambda function can ` +
-        'return: ask for fewer outputs, or send fewer inputs at a time',
-    );
-  }
+  if (size > RESPONSE_BODY_LIMIT) throw answerTooLarge(`would be ${size} bytes`);
+}
+
+/**
+ * Refuses, before it is written, an answer whose body will hold at least `bytes` (binary bodies travel
+ * in base64: a third more) when that is already more than a Lambda response may carry.
+ */
+export function checkLeastAnswerSize(bytes: number, binary: boolean): void {
+  const least = binary ? Math.ceil(bytes / 3) * 4 : bytes;
+  if (least > RESPONSE_BODY_LIMIT) throw answerTooLarge(`would be at least ${least} bytes`);
+}
+
+function answerTooLarge(size: string): InvalidInputError {
+  return new InvalidInputError(
+    `the answer ${size}, over the ${RESPONSE_BODY_LIMIT} a Lambda function can return: ` +
+      'ask for fewer outputs, or send fewer inputs at a time',
+  );
 }
 
 /** A header by name, whatever case the client used (API Gateway's REST events keep the client's case). */

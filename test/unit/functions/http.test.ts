@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { InvalidInputError } from '../../../core/oip/errors.js';
-import { body, bytes } from '../../../functions/shared/http.js';
+import { body, bytes, checkLeastAnswerSize } from '../../../functions/shared/http.js';
 
 describe('request body', () => {
   it('decodes base64 with the byte at alignAt on an 8-byte boundary, the same bytes as ever', () => {
@@ -88,6 +88,15 @@ describe('response body', () => {
     expect(refused).toBeInstanceOf(InvalidInputError);
     expect((refused as Error).message).toMatch(
       /^the answer would be 6431270 bytes, over the 6225920 a Lambda function can return: ask for fewer outputs/,
+    );
+  });
+
+  it('refuses an answer whose least size is already over the limit, before it is written', () => {
+    expect(refusal(() => checkLeastAnswerSize(4 * MiB, true))).toBeUndefined();
+    expect(refusal(() => checkLeastAnswerSize(4.6 * MiB, true))).toBeInstanceOf(InvalidInputError);
+    expect(refusal(() => checkLeastAnswerSize(5.9 * MiB, false))).toBeUndefined();
+    expect((refusal(() => checkLeastAnswerSize(20 * MiB, false)) as Error).message).toMatch(
+      /^the answer would be at least 20971520 bytes, over the 6225920/,
     );
   });
 

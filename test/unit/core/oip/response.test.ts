@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import { parseInferJson, parseInferJsonText } from '../../../../core/oip/json.js';
-import { encodeInferResponse } from '../../../../core/oip/response.js';
+import { encodeInferResponse, leastEncodedBytes } from '../../../../core/oip/response.js';
 import type { InferRequest } from '../../../../core/oip/schemas.js';
 
 const y = { name: 'y', datatype: 'FP32' as const, shape: [2], data: Float32Array.from([1.5, -2]) };
@@ -75,5 +76,47 @@ describe('encodeInferResponse', () => {
         expect(json).toContain(`"parameters":${parameters},`);
       }
     }
+  });
+});
+
+// The bound refuses an answer before it is written: it must never exceed what is written, or an answer
+// that fits would be refused.
+describe('leastEncodedBytes', () => {
+  const output = fc.oneof(
+    fc.array(fc.float({ noNaN: true }), { maxLength: 40 }).map((v) => ({
+      datatype: 'FP32' as const,
+      data: Float32Array.from(v),
+    })),
+    fc.array(fc.boolean(), { maxLength: 40 }).map((v) => ({
+      datatype: 'BOOL' as const,
+      data: Uint8Array.from(v, Number),
+    })),
+    fc.array(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), { maxLength: 40 }).map((v) => ({
+      datatype: 'INT64' as const,
+      data: BigInt64Array.from(v),
+    })),
+    fc.array(fc.string({ maxLength: 6 }), { maxLength: 40 }).map((v) => ({
+      datatype: 'BYTES' as const,
+      data: v,
+    })),
+  );
+
+  it('is never more than the bytes the answer takes', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(output, fc.boolean()), { maxLength: 4 }), (outputs) => {
+        const tensors = outputs.map(([o], i) => ({ ...o, name: `o${i}`, shape: [o.data.length] }));
+        const result = {
+          modelName: 'm',
+          modelVersion: 1,
+          id: undefined,
+          parameters: undefined,
+          outputs: tensors,
+          binaryOutputs: new Set(tensors.filter((_, i) => outputs[i]![1]).map((t) => t.name)),
+        };
+        const { body } = encodeInferResponse(result);
+        const written = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+        expect(leastEncodedBytes(result)).toBeLessThanOrEqual(written);
+      }),
+    );
   });
 });
